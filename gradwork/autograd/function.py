@@ -1,0 +1,281 @@
+"""Differentiable functions: the ``Function`` base class that every primitive and user op subclasses.
+
+A call ``MyOp.apply(*args)`` creates a node (an instance of ``MyOp``), which is also the ``ctx``
+handed to ``forward`` and ``backward``, and becomes the ``grad_fn`` of the outputs. ``forward`` runs
+with recording off and returns arrays or tensors; ``backward`` receives one gradient tensor per
+output and returns one gradient (or ``None``) per positional input, written in gradwork ops so that
+it can itself be recorded when ``create_graph=True``.
+"""
+
+from __future__ import annotations
+
+from gradwork.autograd import anomaly, grad_mode
+
+__all__ = ["Function", "Node", "FunctionCtx", "once_differentiable"]
+
+_FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or to read saved values after they "
+    "were freed). Saved intermediate values of the graph are freed when you call .backward() or "
+    "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a "
+    "second time or to read saved tensors after calling backward."
+)
+
+
+class _SavedOutput:
+    """A saved output, held as its array so that output -> node -> output is not a cycle."""
+
+    __slots__ = ("array", "output_nr", "version_cell", "version")
+
+    def __init__(self, tensor) -> None:
+        self.array = tensor._data
+        self.output_nr = tensor._output_nr
+        self.version_cell = tensor._version_cell
+        self.version = tensor._version_cell[0]
+
+
+class Node:
+    """A recorded operation in the autograd graph (PyTorch's ``grad_fn``).
+
+    ``next_functions`` has one edge per positional input: ``None`` when no gradient flows there,
+    else ``(target, output_nr)`` where ``target`` is the input's ``grad_fn`` node or, for a leaf
+    tensor, the leaf itself.
+    """
+
+    __slots__ = (
+        "next_functions",
+        "needs_input_grad",
+        "_saved",
+        "_num_outputs",
+        "_pre_hooks",
+        "_freed",
+        "__dict__",
+        "__weakref__",
+    )
+
+    def name(self) -> str:
+        return type(self).__name__ + "Backward"
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    def __getattr__(self, attribute: str):
+        # Only reached for attributes that are missing: after backward freed the node's state.
+        if not attribute.startswith("__") and object.__getattribute__(self, "_freed"):
+            raise RuntimeError(_FREED_MESSAGE)
+        raise AttributeError(f"{type(self).__name__!r} context has no attribute {attribute!r}")
+
+    def register_prehook(self, hook, output_nr: int = 0):
+        """Call ``hook(grad)`` on the gradient of output ``output_nr`` before backward runs."""
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        hooks = self._pre_hooks.setdefault(output_nr, [])
+        hooks.append(hook)
+        return _RemovableHandle(hooks, hook)
+
+    # -- ctx API used inside forward/backward -------------------------------------------------
+    def save_for_backward(self, *tensors) -> None:
+        """Keep tensors (inputs or outputs of forward) for backward; in-place changes are caught."""
+        self._saved = tensors
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The tensors given to ``save_for_backward``, checked against in-place modification."""
+        saved = self._saved
+        if saved is None:
+            if self._freed:
+                raise RuntimeError(_FREED_MESSAGE)
+            return ()
+        from gradwork.tensor import Tensor
+
+        result = []
+        for item in saved:
+            if type(item) is _SavedOutput:
+                if item.version_cell[0] != item.version:
+                    _raise_modified(self, item.array.shape, item.version_cell[0], item.version)
+                tensor = Tensor._make(item.array, item.version_cell)
+                tensor.requires_grad = True
+                tensor.grad_fn = self
+                tensor._output_nr = item.output_nr
+                result.append(tensor)
+            elif type(item) is tuple:  # (input tensor, its version when saved)
+                tensor, version = item
+                if tensor._version_cell[0] != version:
+                    _raise_modified(self, tensor.shape, tensor._version_cell[0], version)
+                result.append(tensor)
+            else:
+                result.append(item)
+        return tuple(result)
+
+    def mark_non_differentiable(self, *tensors) -> None:
+        """Declare outputs (e.g. indices) that never carry a gradient."""
+        self.__dict__["_non_differentiable"] = {id(t) for t in tensors}
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """Whether missing output gradients reach backward as zeros (default) or as ``None``."""
+        self.__dict__["_materialize_grads"] = value
+
+
+FunctionCtx = Node
+
+
+def _raise_modified(node: Node, shape, version: int, expected: int) -> None:
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: tensor of shape {tuple(shape)} is at version {version}; expected version "
+        f"{expected} instead. It was saved by {node.name()}; avoid the in-place change or clone "
+        "the tensor before it."
+    )
+
+
+class _RemovableHandle:
+    """Returned by hook registration; ``remove()`` unregisters the hook."""
+
+    __slots__ = ("_hooks", "_hook")
+
+    def __init__(self, hooks: list, hook) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+def _edge(tensor):
+    """The graph edge that a gradient for ``tensor`` travels along."""
+    if tensor.grad_fn is not None:
+        return (tensor.grad_fn, tensor._output_nr)
+    return (tensor, 0)
+
+
+class Function(Node):
+    """Base class of differentiable operations, with PyTorch's ``torch.autograd.Function`` API.
+
+    Subclass it with static ``forward(ctx, *args)`` and ``backward(ctx, *grad_outputs)`` and call
+    ``apply``. Example, a function whose gradient is clipped:
+
+        >>> import gradwork
+        >>> class ClipGrad(gradwork.autograd.Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x):
+        ...         return x.clone()
+        ...     @staticmethod
+        ...     def backward(ctx, grad):
+        ...         return grad.clamp(-1.0, 1.0)
+        >>> x = gradwork.tensor([1.0, 2.0], requires_grad=True)
+        >>> (ClipGrad.apply(x) * 5).sum().backward()
+        >>> x.grad
+        tensor([1., 1.])
+    """
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, *args):
+        raise NotImplementedError("subclasses of Function implement forward(ctx, *args)")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("subclasses of Function implement backward(ctx, *grad_outputs)")
+
+    @classmethod
+    def apply(cls, *args):
+        """Run ``forward`` on ``args`` and, when recording, attach the node to the outputs."""
+        from gradwork.tensor import Tensor
+
+        ctx = cls.__new__(cls)
+        ctx._saved = None
+        ctx._pre_hooks = None
+        ctx._freed = False
+        record = False
+        if grad_mode.state.enabled:
+            for argument in args:
+                if isinstance(argument, Tensor) and argument.requires_grad:
+                    record = True
+                    break
+        if record:
+            ctx.needs_input_grad = tuple(
+                isinstance(argument, Tensor) and argument.requires_grad for argument in args
+            )
+            grad_mode.state.enabled = False
+            try:
+                raw = cls.forward(ctx, *args)
+            finally:
+                grad_mode.state.enabled = True
+        else:
+            ctx.needs_input_grad = None
+            raw = cls.forward(ctx, *args)
+
+        multiple = type(raw) is tuple
+        outputs = raw if multiple else (raw,)
+        wrapped = []
+        for index, output in enumerate(outputs):
+            if isinstance(output, Tensor):
+                if output.grad_fn is not None or output.requires_grad or _is_input(output, args):
+                    output = Tensor._make(output._data)  # never re-parent a tensor the caller has
+            elif output is not None:
+                output = Tensor._make(output)
+            wrapped.append(output)
+
+        if anomaly.state.enabled:
+            anomaly.check_forward(cls.__name__, [t._data for t in wrapped if t is not None])
+
+        if record:
+            ctx.next_functions = tuple(
+                _edge(argument) if needs else None
+                for argument, needs in zip(args, ctx.needs_input_grad)
+            )
+            ctx._num_outputs = len(wrapped)
+            if multiple:
+                ctx.__dict__["_output_shapes"] = [
+                    (t._data.shape, t._data.dtype) if t is not None else None for t in wrapped
+                ]
+            non_differentiable = ctx.__dict__.get("_non_differentiable", ())
+            for index, output in enumerate(wrapped):
+                if output is None or id(output) in non_differentiable:
+                    continue
+                if output._data.dtype.kind not in "fc":
+                    continue  # integer and boolean results never carry gradients
+                output.grad_fn = ctx
+                output._output_nr = index
+                output.requires_grad = True
+            if ctx._saved:
+                ctx._saved = tuple(_pack_saved(item, wrapped, ctx) for item in ctx._saved)
+            if anomaly.state.enabled:
+                ctx.__dict__["_creation_stack"] = anomaly.creation_stack()
+        else:
+            ctx._saved = None
+        return tuple(wrapped) if multiple else wrapped[0]
+
+
+def _is_input(tensor, args) -> bool:
+    for argument in args:
+        if argument is tensor:
+            return True
+    return False
+
+
+def _pack_saved(item, outputs, ctx):
+    """Store a saved tensor: outputs by array (no reference cycle), inputs with their version."""
+    from gradwork.tensor import Tensor
+
+    if not isinstance(item, Tensor):
+        return item
+    if item.grad_fn is ctx:
+        return _SavedOutput(item)
+    return (item, item._version_cell[0])
+
+
+def once_differentiable(backward):
+    """Decorator for a ``backward`` that is not itself differentiable (raises under create_graph)."""
+    import functools
+
+    @functools.wraps(backward)
+    def wrapper(ctx, *grads):
+        if grad_mode.state.enabled and any(g is not None and g.requires_grad for g in grads):
+            raise RuntimeError(
+                f"{type(ctx).__name__}.backward is marked once_differentiable: "
+                "it cannot be differentiated again (create_graph=True)"
+            )
+        return backward(ctx, *grads)
+
+    return wrapper

@@ -1,0 +1,1 @@
+"""Function transforms (to be written)."""

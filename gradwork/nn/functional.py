@@ -1,0 +1,1 @@
+"""Stateless neural-network functions, as ``torch.nn.functional``."""

@@ -1,0 +1,12 @@
+"""Differentiable primitives, grouped by kind; forward and backward side by side in each module."""
+
+from gradwork.ops import (  # noqa: F401 - the submodules are the public surface
+    compare,
+    conv,
+    elementwise,
+    indexing,
+    linalg,
+    movement,
+    nn,
+    reduce,
+)

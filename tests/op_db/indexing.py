@@ -1,0 +1,7 @@
+"""Catalogue entries for gradwork.ops.indexing."""
+
+from __future__ import annotations
+
+from tests.op_db.common import OpInfo
+
+OPS: list[OpInfo] = []
