@@ -900,3 +900,7 @@ class Tensor:
 
 
 from gradwork import ops as _ops  # noqa: E402 - ops import Tensor; bound after the class exists
+from gradwork.autograd import engine as _engine, function as _function  # noqa: E402
+
+_function.Tensor = _engine.Tensor = Tensor
+_function._make = _engine._make = Tensor._make

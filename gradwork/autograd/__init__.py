@@ -146,7 +146,6 @@ def grad(
         retain_graph=retain_graph,
         create_graph=create_graph,
         inputs=inputs,
-        accumulate=False,
     )
     if materialize_grads:
         allow_unused = True

@@ -8,14 +8,19 @@ freed as soon as its backward has run.
 
 from __future__ import annotations
 
+from gradwork import _backend
 from gradwork.autograd import anomaly, grad_mode
-from gradwork.autograd.function import Node
+from gradwork.autograd.function import _FREED_MESSAGE, Node
 
-__all__ = ["backward", "grad"]
+__all__ = ["run_backward"]
+
+# Bound to gradwork.tensor.Tensor by that module once the class exists (the two import each other).
+Tensor = None
+_make = None
 
 
 def _topological_order(roots: list) -> list:
-    """All targets reachable from ``roots``, each after every target that feeds gradient into it."""
+    """All targets reachable from ``roots``, each before every target it sends gradient to."""
     order, visited = [], set()
     for root in roots:
         if id(root) in visited:
@@ -37,68 +42,50 @@ def _topological_order(roots: list) -> list:
 
 
 def _children(target) -> list:
-    if isinstance(target, Node):
-        return [edge[0] for edge in target.next_functions if edge is not None]
-    return []
+    if type(target) is Tensor or isinstance(target, Tensor):
+        return []
+    return [edge[0] for edge in target.next_functions if edge is not None]
 
 
 def _prune(order: list, wanted: set) -> set:
     """Ids of the targets from which some wanted target is reachable (the only ones worth running)."""
     useful = set()
     for target in reversed(order):
-        if id(target) in wanted or any(
-            id(child) in useful for child in _children(target)
-        ):
+        if id(target) in wanted or any(id(child) in useful for child in _children(target)):
             useful.add(id(target))
     return useful
 
 
-def _accumulate(buffers: dict, key: int, slot: int, count: int, value) -> None:
-    grads = buffers.get(key)
-    if grads is None:
-        grads = buffers[key] = [None] * count
-    previous = grads[slot]
-    grads[slot] = value if previous is None else previous + value
-
-
 def _owned(grad, handed_out: set):
     """A gradient safe to store in ``.grad``: writable, not a view, not shared with another leaf."""
-    from gradwork.tensor import Tensor
-
     array = grad._data
     if array.base is not None or not array.flags.writeable or id(array) in handed_out:
-        return Tensor._make(array.copy())
+        return _make(array.copy())
     handed_out.add(id(array))
     return grad
 
 
-def run_backward(
-    roots,
-    root_grads,
-    *,
-    retain_graph: bool,
-    create_graph: bool,
-    inputs=None,
-    accumulate: bool = True,
-):
+def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool, inputs=None):
     """Propagate ``root_grads`` from ``roots`` back through the graph.
 
-    With ``accumulate`` the gradients of leaf tensors are added to their ``.grad``; otherwise
-    the gradients of ``inputs`` are returned (``None`` for inputs that no path reaches).
+    Without ``inputs`` the gradients of leaf tensors are added to their ``.grad``; with
+    ``inputs`` they are returned instead, one per input (``None`` where no path reaches it).
     """
-    from gradwork.tensor import Tensor
-
-    buffers: dict[int, list] = {}
+    buffers: dict[int, list] = {}  # id(target) -> gradient per output slot
     start = []
     for root, root_grad in zip(roots, root_grads):
         target = root.grad_fn if root.grad_fn is not None else root
         slot = root._output_nr if root.grad_fn is not None else 0
-        count = target._num_outputs if isinstance(target, Node) else 1
-        _accumulate(buffers, id(target), slot, count, root_grad)
+        grads = buffers.get(id(target))
+        if grads is None:
+            count = 1 if isinstance(target, Tensor) else target._num_outputs
+            grads = buffers[id(target)] = [None] * count
+        grads[slot] = root_grad if grads[slot] is None else grads[slot] + root_grad
         start.append(target)
 
     order = _topological_order(start)
-    captured: dict[int, int] = {}  # id(target), output_nr -> index in inputs
+    captured: dict = {}  # (id(target), output_nr) -> index in inputs
+    useful = None
     if inputs is not None:
         for index, tensor in enumerate(inputs):
             target = tensor.grad_fn if tensor.grad_fn is not None else tensor
@@ -106,34 +93,21 @@ def run_backward(
         useful = _prune(order, {key[0] for key in captured})
     results = [None] * (len(inputs) if inputs is not None else 0)
     handed_out: set = set()
+    check_anomaly = anomaly.state.enabled
 
     previous_mode = grad_mode.state.enabled
     grad_mode.state.enabled = create_graph
     try:
         for target in order:
             grads = buffers.pop(id(target), None)
-            if grads is None:
-                continue
-            if inputs is not None and id(target) not in useful:
+            if grads is None or (useful is not None and id(target) not in useful):
                 continue
             if isinstance(target, Tensor):
-                grad = grads[0]
-                for hook in target._hooks or ():
-                    replaced = hook(grad)
-                    if replaced is not None:
-                        grad = replaced
-                if inputs is not None:
-                    index = captured.get((id(target), 0))
-                    if index is not None:
-                        results[index] = grad
-                elif accumulate:
-                    if target.grad is None:
-                        target.grad = grad if create_graph else _owned(grad, handed_out)
-                    else:
-                        target.grad = target.grad + grad
+                _deliver_to_leaf(target, grads[0], captured, results, create_graph, handed_out)
                 continue
-            grads = _run_pre_hooks(target, grads)
-            if inputs is not None:
+            if target._pre_hooks:
+                grads = _run_pre_hooks(target, grads)
+            if captured:
                 for slot, grad in enumerate(grads):
                     index = captured.get((id(target), slot))
                     if index is not None and grad is not None:
@@ -142,13 +116,20 @@ def run_backward(
                     edge is not None and id(edge[0]) in useful for edge in target.next_functions
                 ):
                     continue
-            input_grads = _call_backward(target, grads)
+            input_grads = _call_backward(target, grads, check_anomaly)
             for edge, input_grad in zip(target.next_functions, input_grads):
                 if edge is None or input_grad is None:
                     continue
                 child, slot = edge
-                count = child._num_outputs if isinstance(child, Node) else 1
-                _accumulate(buffers, id(child), slot, count, input_grad)
+                key = id(child)
+                child_grads = buffers.get(key)
+                if child_grads is None:
+                    if isinstance(child, Tensor):
+                        buffers[key] = [input_grad]
+                        continue
+                    child_grads = buffers[key] = [None] * child._num_outputs
+                previous = child_grads[slot]
+                child_grads[slot] = input_grad if previous is None else previous + input_grad
             if not retain_graph:
                 target._saved = None
                 target._freed = True
@@ -158,9 +139,23 @@ def run_backward(
     return results
 
 
+def _deliver_to_leaf(leaf, grad, captured, results, create_graph, handed_out) -> None:
+    """Run the leaf's hooks, then store its gradient in ``.grad`` or in the results."""
+    for hook in leaf._hooks or ():
+        replaced = hook(grad)
+        if replaced is not None:
+            grad = replaced
+    if captured:
+        index = captured.get((id(leaf), 0))
+        if index is not None:
+            results[index] = grad
+    elif leaf.grad is None:
+        leaf.grad = grad if create_graph else _owned(grad, handed_out)
+    else:
+        leaf.grad = leaf.grad + grad
+
+
 def _run_pre_hooks(node: Node, grads: list) -> list:
-    if not node._pre_hooks:
-        return grads
     grads = list(grads)
     for slot, hooks in node._pre_hooks.items():
         for hook in hooks:
@@ -171,38 +166,30 @@ def _run_pre_hooks(node: Node, grads: list) -> list:
     return grads
 
 
-def _call_backward(node: Node, grads: list) -> tuple:
+def _call_backward(node: Node, grads: list, check_anomaly: bool) -> tuple:
     if node._freed:
-        from gradwork.autograd.function import _FREED_MESSAGE
-
         raise RuntimeError(_FREED_MESSAGE)
-    if any(g is None for g in grads) and node.__dict__.get("_materialize_grads", True):
-        grads = [g if g is not None else _zeros_for(node, slot) for slot, g in enumerate(grads)]
+    if len(grads) > 1 and any(g is None for g in grads):
+        if node.__dict__.get("_materialize_grads", True):
+            grads = [g if g is not None else _zeros_for(node, slot) for slot, g in enumerate(grads)]
     result = type(node).backward(node, *grads)
     if type(result) is not tuple:
         result = (result,)
     expected = len(node.next_functions)
-    if len(result) < expected:
+    if len(result) != expected:
+        if len(result) > expected:
+            raise RuntimeError(
+                f"{node.name()}: backward returned {len(result)} gradients, but forward took "
+                f"{expected} inputs"
+            )
         # Trailing non-tensor arguments may be left out, as PyTorch allows for custom Functions.
         result = result + (None,) * (expected - len(result))
-    elif len(result) > expected:
-        raise RuntimeError(
-            f"{node.name()}: backward returned {len(result)} gradients, but forward took "
-            f"{expected} inputs"
-        )
-    if anomaly.state.enabled:
+    if check_anomaly:
         anomaly.check_backward(node, result)
     return result
 
 
 def _zeros_for(node: Node, slot: int):
     """Zeros shaped like output ``slot`` of ``node``, for an output that received no gradient."""
-    shapes = node.__dict__.get("_output_shapes")
-    if shapes is None:
-        raise RuntimeError(f"{node.name()}: output {slot} received no gradient")
-    import numpy as np
-
-    from gradwork.tensor import Tensor
-
-    shape, dtype = shapes[slot]
-    return Tensor._make(np.zeros(shape, dtype))
+    shape, dtype, xp = node.__dict__["_output_shapes"][slot]
+    return _make(xp.zeros(shape, dtype))

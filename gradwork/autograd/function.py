@@ -9,9 +9,15 @@ it can itself be recorded when ``create_graph=True``.
 
 from __future__ import annotations
 
+from gradwork._backend import namespace_of
 from gradwork.autograd import anomaly, grad_mode
 
 __all__ = ["Function", "Node", "FunctionCtx", "once_differentiable"]
+
+# Bound to gradwork.tensor.Tensor by that module once the class exists (the two import each other).
+Tensor = None
+_make = None
+_new = object.__new__
 
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or to read saved values after they "
@@ -85,8 +91,6 @@ class Node:
             if self._freed:
                 raise RuntimeError(_FREED_MESSAGE)
             return ()
-        from gradwork.tensor import Tensor
-
         result = []
         for item in saved:
             if type(item) is _SavedOutput:
@@ -140,13 +144,6 @@ class _RemovableHandle:
             self._hooks.remove(self._hook)
 
 
-def _edge(tensor):
-    """The graph edge that a gradient for ``tensor`` travels along."""
-    if tensor.grad_fn is not None:
-        return (tensor.grad_fn, tensor._output_nr)
-    return (tensor, 0)
-
-
 class Function(Node):
     """Base class of differentiable operations, with PyTorch's ``torch.autograd.Function`` API.
 
@@ -180,71 +177,93 @@ class Function(Node):
     @classmethod
     def apply(cls, *args):
         """Run ``forward`` on ``args`` and, when recording, attach the node to the outputs."""
-        from gradwork.tensor import Tensor
-
-        ctx = cls.__new__(cls)
+        # This is the hottest Python in gradwork: every op of every step passes here once.
+        ctx = _new(cls)
         ctx._saved = None
         ctx._pre_hooks = None
         ctx._freed = False
-        record = False
-        if grad_mode.state.enabled:
-            for argument in args:
-                if isinstance(argument, Tensor) and argument.requires_grad:
-                    record = True
-                    break
-        if record:
-            ctx.needs_input_grad = tuple(
-                isinstance(argument, Tensor) and argument.requires_grad for argument in args
-            )
-            grad_mode.state.enabled = False
+        state = grad_mode.state
+        needs = None
+        if state.enabled:
+            needs = [isinstance(argument, Tensor) and argument.requires_grad for argument in args]
+            if True not in needs:
+                needs = None
+        if needs is not None:
+            ctx.needs_input_grad = tuple(needs)
+            state.enabled = False
             try:
                 raw = cls.forward(ctx, *args)
             finally:
-                grad_mode.state.enabled = True
+                state.enabled = True
         else:
             ctx.needs_input_grad = None
             raw = cls.forward(ctx, *args)
 
-        multiple = type(raw) is tuple
-        outputs = raw if multiple else (raw,)
-        wrapped = []
-        for index, output in enumerate(outputs):
-            if isinstance(output, Tensor):
-                if output.grad_fn is not None or output.requires_grad or _is_input(output, args):
-                    output = Tensor._make(output._data)  # never re-parent a tensor the caller has
-            elif output is not None:
-                output = Tensor._make(output)
-            wrapped.append(output)
-
+        if type(raw) is tuple:
+            return _finish_multiple(ctx, cls, args, raw, needs)
+        output = _wrap_output(raw, args)
         if anomaly.state.enabled:
-            anomaly.check_forward(cls.__name__, [t._data for t in wrapped if t is not None])
-
-        if record:
-            ctx.next_functions = tuple(
-                _edge(argument) if needs else None
-                for argument, needs in zip(args, ctx.needs_input_grad)
-            )
-            ctx._num_outputs = len(wrapped)
-            if multiple:
-                ctx.__dict__["_output_shapes"] = [
-                    (t._data.shape, t._data.dtype) if t is not None else None for t in wrapped
-                ]
-            non_differentiable = ctx.__dict__.get("_non_differentiable", ())
-            for index, output in enumerate(wrapped):
-                if output is None or id(output) in non_differentiable:
-                    continue
-                if output._data.dtype.kind not in "fc":
-                    continue  # integer and boolean results never carry gradients
-                output.grad_fn = ctx
-                output._output_nr = index
-                output.requires_grad = True
-            if ctx._saved:
-                ctx._saved = tuple(_pack_saved(item, wrapped, ctx) for item in ctx._saved)
-            if anomaly.state.enabled:
-                ctx.__dict__["_creation_stack"] = anomaly.creation_stack()
-        else:
+            anomaly.check_forward(cls.__name__, [output._data])
+        if needs is None or output._data.dtype.kind not in "fc":
             ctx._saved = None
-        return tuple(wrapped) if multiple else wrapped[0]
+            return output
+        _connect(ctx, args, needs, 1)
+        output.grad_fn = ctx
+        output.requires_grad = True
+        if ctx._saved:
+            ctx._saved = tuple([_pack_saved(item, ctx) for item in ctx._saved])
+        return output
+
+
+def _wrap_output(output, args):
+    """A fresh output tensor: arrays are wrapped; a tensor the caller already holds is re-wrapped."""
+    if isinstance(output, Tensor):
+        if output.grad_fn is not None or output.requires_grad or _is_input(output, args):
+            return _make(output._data)
+        return output
+    return _make(output)
+
+
+def _connect(ctx, args, needs, num_outputs: int) -> None:
+    """Give the node its edges: the input's grad_fn, or the leaf itself, for inputs needing grad."""
+    ctx.next_functions = tuple(
+        [
+            ((argument.grad_fn, argument._output_nr) if argument.grad_fn is not None else (argument, 0))
+            if need
+            else None
+            for argument, need in zip(args, needs)
+        ]
+    )
+    ctx._num_outputs = num_outputs
+    if anomaly.state.enabled:
+        ctx.__dict__["_creation_stack"] = anomaly.creation_stack()
+
+
+def _finish_multiple(ctx, cls, args, raw: tuple, needs) -> tuple:
+    """The multi-output case of ``apply`` (max with indices, split, topk, ...)."""
+    wrapped = [None if output is None else _wrap_output(output, args) for output in raw]
+    if anomaly.state.enabled:
+        anomaly.check_forward(cls.__name__, [t._data for t in wrapped if t is not None])
+    if needs is None:
+        ctx._saved = None
+        return tuple(wrapped)
+    _connect(ctx, args, needs, len(wrapped))
+    ctx.__dict__["_output_shapes"] = [
+        (t._data.shape, t._data.dtype, namespace_of(t._data)) if t is not None else None
+        for t in wrapped
+    ]
+    non_differentiable = ctx.__dict__.get("_non_differentiable", ())
+    for index, output in enumerate(wrapped):
+        if output is None or id(output) in non_differentiable:
+            continue
+        if output._data.dtype.kind not in "fc":
+            continue  # integer and boolean results never carry gradients
+        output.grad_fn = ctx
+        output._output_nr = index
+        output.requires_grad = True
+    if ctx._saved:
+        ctx._saved = tuple([_pack_saved(item, ctx) for item in ctx._saved])
+    return tuple(wrapped)
 
 
 def _is_input(tensor, args) -> bool:
@@ -254,10 +273,8 @@ def _is_input(tensor, args) -> bool:
     return False
 
 
-def _pack_saved(item, outputs, ctx):
+def _pack_saved(item, ctx):
     """Store a saved tensor: outputs by array (no reference cycle), inputs with their version."""
-    from gradwork.tensor import Tensor
-
     if not isinstance(item, Tensor):
         return item
     if item.grad_fn is ctx:

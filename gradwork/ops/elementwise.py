@@ -62,8 +62,24 @@ def operands(op: str, *values):
     are returned unchanged unless they are of a higher category than every tensor, in which case
     the tensors are cast to the default float (or int64) dtype, as PyTorch does.
     """
+    # Fast path (most calls): tensors of one dtype and array type, with Python int/float numbers
+    # that cannot change the result dtype.
+    dtype = array_type = None
+    for value in values:
+        if isinstance(value, Tensor):
+            if dtype is None:
+                dtype, array_type = value._data.dtype, type(value._data)
+            elif value._data.dtype != dtype or type(value._data) is not array_type:
+                break
+        elif type(value) is not float and type(value) is not int:
+            break
+    else:
+        if dtype is not None and (dtype.kind == "f" or float not in [type(v) for v in values]):
+            return values
     values = tuple(v if isinstance(v, Tensor) else _scalar(op, v) for v in values)
     tensors = [v for v in values if isinstance(v, Tensor)]
+    if not tensors:
+        return values
     first = tensors[0]._data
     if len(tensors) > 1:
         device = _backend.device_of(first)
