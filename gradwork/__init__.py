@@ -40,6 +40,7 @@ from gradwork.random import (  # noqa: F401
     set_rng_state,
 )
 from gradwork.tensor import Tensor
+from gradwork.io import load, save
 from gradwork import autograd, func, nn  # noqa: E402,F401
 
 float = float32  # noqa: A001 - PyTorch's aliases

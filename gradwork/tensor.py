@@ -162,19 +162,14 @@ class Tensor:
         return self
 
     def retain_grad(self) -> None:
-        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        """Keep ``.grad`` for this non-leaf tensor after backward (after its hooks have run)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: can't retain_grad on a tensor that has requires_grad=False")
         if self.grad_fn is None:
-            return
-        import weakref
+            return  # leaves keep their gradient anyway
+        from gradwork.autograd.function import _RetainGrad
 
-        reference = weakref.ref(self)
-
-        def store(grad):
-            tensor = reference()
-            if tensor is not None:
-                tensor.grad = grad if tensor.grad is None else tensor.grad + grad
-
-        self.grad_fn.register_prehook(store, self._output_nr)
+        self.grad_fn.register_prehook(_RetainGrad(self), self._output_nr)
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces it.
@@ -425,6 +420,19 @@ class Tensor:
 
     def __neg__(self):
         return _ops.elementwise.neg(self)
+
+    # ``x += y`` is in place, as in PyTorch (so ``w -= lr * w.grad`` updates the parameter).
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
 
     def __pos__(self):
         return self

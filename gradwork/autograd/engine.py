@@ -172,7 +172,17 @@ def _call_backward(node: Node, grads: list, check_anomaly: bool) -> tuple:
     if len(grads) > 1 and any(g is None for g in grads):
         if node.__dict__.get("_materialize_grads", True):
             grads = [g if g is not None else _zeros_for(node, slot) for slot, g in enumerate(grads)]
-    result = type(node).backward(node, *grads)
+    if check_anomaly:
+        # The ops inside a backward rule are not checked one by one: a rule may pass through
+        # inf on its way to a finite gradient. Its returned gradients are checked below, naming
+        # the node, as PyTorch names the backward function.
+        anomaly.state.enabled = False
+        try:
+            result = type(node).backward(node, *grads)
+        finally:
+            anomaly.state.enabled = True
+    else:
+        result = type(node).backward(node, *grads)
     if type(result) is not tuple:
         result = (result,)
     expected = len(node.next_functions)

@@ -9,6 +9,8 @@ it can itself be recorded when ``create_graph=True``.
 
 from __future__ import annotations
 
+import weakref
+
 from gradwork._backend import namespace_of
 from gradwork.autograd import anomaly, grad_mode
 
@@ -75,7 +77,12 @@ class Node:
         if self._pre_hooks is None:
             self._pre_hooks = {}
         hooks = self._pre_hooks.setdefault(output_nr, [])
-        hooks.append(hook)
+        if hooks and type(hooks[-1]) is _RetainGrad:
+            if type(hook) is _RetainGrad:
+                return _RemovableHandle(hooks, hooks[-1])  # retain_grad() twice keeps one
+            hooks.insert(len(hooks) - 1, hook)  # as in PyTorch, .grad sees every hook's change
+        else:
+            hooks.append(hook)
         return _RemovableHandle(hooks, hook)
 
     # -- ctx API used inside forward/backward -------------------------------------------------
@@ -129,6 +136,23 @@ def _raise_modified(node: Node, shape, version: int, expected: int) -> None:
         f"{expected} instead. It was saved by {node.name()}; avoid the in-place change or clone "
         "the tensor before it."
     )
+
+
+class _RetainGrad:
+    """The hook behind ``Tensor.retain_grad``: stores the gradient in ``.grad``; always runs last.
+
+    Holds the tensor weakly, so the graph does not keep its own outputs alive.
+    """
+
+    __slots__ = ("tensor",)
+
+    def __init__(self, tensor) -> None:
+        self.tensor = weakref.ref(tensor)
+
+    def __call__(self, grad) -> None:
+        tensor = self.tensor()
+        if tensor is not None:
+            tensor.grad = grad if tensor.grad is None else tensor.grad + grad
 
 
 class _RemovableHandle:
@@ -204,7 +228,9 @@ class Function(Node):
         output = _wrap_output(raw, args)
         if anomaly.state.enabled:
             anomaly.check_forward(cls.__name__, [output._data])
-        if needs is None or output._data.dtype.kind not in "fc":
+        if needs is None or output._data.dtype.kind not in "fc" or (
+            id(output) in ctx.__dict__.get("_non_differentiable", ())
+        ):
             ctx._saved = None
             return output
         _connect(ctx, args, needs, 1)
@@ -219,7 +245,7 @@ def _wrap_output(output, args):
     """A fresh output tensor: arrays are wrapped; a tensor the caller already holds is re-wrapped."""
     if isinstance(output, Tensor):
         if output.grad_fn is not None or output.requires_grad or _is_input(output, args):
-            return _make(output._data)
+            return _make(output._data, output._version_cell)  # same memory, same version
         return output
     return _make(output)
 
@@ -283,16 +309,48 @@ def _pack_saved(item, ctx):
 
 
 def once_differentiable(backward):
-    """Decorator for a ``backward`` that is not itself differentiable (raises under create_graph)."""
+    """Decorator for a ``backward`` that is not itself differentiable.
+
+    The backward runs with recording off. Under ``create_graph=True`` its results are marked so
+    that differentiating them again raises (as in PyTorch, the error comes at that second
+    differentiation, not at the ``create_graph`` pass itself).
+    """
     import functools
 
     @functools.wraps(backward)
     def wrapper(ctx, *grads):
-        if grad_mode.state.enabled and any(g is not None and g.requires_grad for g in grads):
-            raise RuntimeError(
-                f"{type(ctx).__name__}.backward is marked once_differentiable: "
-                "it cannot be differentiated again (create_graph=True)"
-            )
-        return backward(ctx, *grads)
+        recording = grad_mode.state.enabled
+        grad_mode.state.enabled = False
+        try:
+            result = backward(ctx, *grads)
+        finally:
+            grad_mode.state.enabled = recording
+        differentiable = [g for g in grads if isinstance(g, Tensor) and g.requires_grad]
+        if not recording or not differentiable:
+            return result
+        name = type(ctx).__name__
+
+        def delayed(value):
+            if not isinstance(value, Tensor):
+                return value
+            return _DelayedError.apply(value, name, *differentiable)
+
+        return tuple(map(delayed, result)) if type(result) is tuple else delayed(result)
 
     return wrapper
+
+
+class _DelayedError(Function):
+    """out = x; differentiating it raises: it stands for a once_differentiable backward's result."""
+
+    @staticmethod
+    def forward(ctx, value, name, *grads):
+        ctx.function_name = name
+        return value._data
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError(
+            f"trying to differentiate twice a function that was marked with "
+            f"@once_differentiable ({ctx.function_name}.backward)"
+        )

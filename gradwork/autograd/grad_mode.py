@@ -49,7 +49,15 @@ class _GradMode:
         return wrapper
 
 
-class no_grad(_GradMode):
+class _DecoratorWithoutCall(_GradMode):
+    """A grad mode that also decorates bare, as PyTorch allows: ``@no_grad`` as ``@no_grad()``."""
+
+    def __new__(cls, function=None):
+        instance = super().__new__(cls)
+        return instance if function is None else instance(function)
+
+
+class no_grad(_DecoratorWithoutCall):
     """Do not record operations (inference, optimizer updates).
 
     Example:
@@ -64,7 +72,7 @@ class no_grad(_GradMode):
     mode = False
 
 
-class enable_grad(_GradMode):
+class enable_grad(_DecoratorWithoutCall):
     """Record operations again inside a ``no_grad`` region."""
 
     mode = True

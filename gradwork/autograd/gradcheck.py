@@ -39,14 +39,15 @@ def _numerical_jacobians(function, inputs, indices, eps) -> list:
             [np.zeros((inputs[i]._data.size, o._data.size)) for o in outputs] for i in indices
         ]
         for slot, i in enumerate(indices):
-            flat = inputs[i]._data.reshape(-1)  # a view: writes go into the input
-            for element in range(flat.size):
-                original = flat[element]
-                flat[element] = original + eps
+            data = inputs[i]._data  # written in place (by index: it may be a non-contiguous view)
+            for element in range(data.size):
+                position = np.unravel_index(element, data.shape)
+                original = data[position]
+                data[position] = original + eps
                 plus = [o._data.astype(np.float64).ravel() for o in _flat_outputs(function, inputs)]
-                flat[element] = original - eps
+                data[position] = original - eps
                 minus = [o._data.astype(np.float64).ravel() for o in _flat_outputs(function, inputs)]
-                flat[element] = original
+                data[position] = original
                 for k in range(len(outputs)):
                     jacobians[slot][k][element] = (plus[k] - minus[k]) / (2 * eps)
     return jacobians
@@ -145,7 +146,8 @@ def gradgradcheck(
     ``grad_outputs`` (the vectors ``v``) are random float64 tensors unless given; they are
     differentiated too, as in PyTorch.
     """
-    from gradwork.autograd import grad
+    from gradwork._creation import zeros_like
+    from gradwork.autograd import enable_grad, grad
     from gradwork.tensor import Tensor
 
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
@@ -160,17 +162,21 @@ def gradgradcheck(
     count = len(inputs)
 
     def first_derivative(*arguments):
-        primal, vectors = arguments[:count], arguments[count:]
-        results = _flat_outputs(func, primal)
-        pairs = [(r, v) for r, v in zip(results, vectors) if r.requires_grad]
-        grads = grad(
-            [r for r, _ in pairs],
-            [primal[i] for i in indices],
-            [v for _, v in pairs],
-            create_graph=True,
-            allow_unused=True,
-        )
-        return tuple(g for g in grads if g is not None)
+        # Recording stays on even while the numerical Jacobian is taken under no_grad: the
+        # function being checked is itself a derivative.
+        with enable_grad():
+            primal, vectors = arguments[:count], arguments[count:]
+            results = _flat_outputs(func, primal)
+            pairs = [(r, v) for r, v in zip(results, vectors) if r.requires_grad]
+            if not pairs:
+                return tuple(zeros_like(primal[i]) for i in indices)
+            return grad(
+                [r for r, _ in pairs],
+                [primal[i] for i in indices],
+                [v for _, v in pairs],
+                create_graph=True,
+                materialize_grads=True,
+            )
 
     return gradcheck(
         first_derivative,

@@ -1,3 +1,19 @@
 """Neural-network building blocks; ``gradwork.nn.functional`` holds the stateless ops."""
 
-from gradwork.nn import functional  # noqa: F401
+from gradwork.nn import functional, init, utils
+from gradwork.nn.containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from gradwork.nn.module import Module
+from gradwork.nn.parameter import Parameter
+
+__all__ = [
+    "Module",
+    "ModuleDict",
+    "ModuleList",
+    "Parameter",
+    "ParameterDict",
+    "ParameterList",
+    "Sequential",
+    "functional",
+    "init",
+    "utils",
+]
