@@ -41,7 +41,7 @@ from gradwork.random import (  # noqa: F401
 )
 from gradwork.tensor import Tensor
 from gradwork.io import load, save
-from gradwork import autograd, func, nn  # noqa: E402,F401
+from gradwork import autograd, func, nn, optim, utils  # noqa: E402,F401
 
 float = float32  # noqa: A001 - PyTorch's aliases
 double = float64

@@ -14,7 +14,7 @@ __all__ = ["device", "array_module", "namespace_of", "device_of", "move_to"]
 
 
 class device:
-    """Where a tensor's array lives, as in ``torch.device``: ``device("cpu")``, ``device("cuda:0")``."""
+    """Where a tensor's array lives, as ``torch.device``: ``device("cpu")``, ``device("cuda")``."""
 
     __slots__ = ("type", "index")
 

@@ -71,9 +71,11 @@ def _to_array(data, dtype, copy: bool):
         if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
             data = [x._data if isinstance(x, Tensor) else x for x in data]
         try:
-            array = np.array(data, copy=copy) if copy or not isinstance(data, np.ndarray) else data
+            array = np.array(data) if copy else np.asarray(data)
         except ValueError as error:
-            raise ValueError(f"tensor: data is not a rectangular array of numbers ({error})")
+            raise ValueError(
+                f"tensor: data is not a rectangular array of numbers ({error})"
+            ) from None
     target = dtype if dtype is not None else _infer_dtype(array, data)
     _dtype.from_numpy(np.dtype(target))  # rejects unsupported dtypes with a clear message
     if array.dtype != target:
@@ -92,11 +94,20 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     array = _to_array(data, _numpy_dtype(dtype), copy=True)
     if device is not None:
         array = _backend.move_to(array, device)
-    return Tensor._make(array).requires_grad_(requires_grad) if requires_grad else Tensor._make(array)
+    return (
+        Tensor._make(array).requires_grad_(requires_grad) if requires_grad else Tensor._make(array)
+    )
 
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
-    """Like :func:`tensor`, but shares memory with an array or tensor when no conversion is needed."""
+    """Like :func:`tensor`, but shares memory with an array or tensor when no conversion is needed.
+
+    Example:
+        >>> import gradwork, numpy
+        >>> array = numpy.zeros(2)
+        >>> gradwork.as_tensor(array).numpy() is array
+        True
+    """
     if isinstance(data, Tensor) and dtype is None and device is None:
         return data
     array = _to_array(data, _numpy_dtype(dtype), copy=False)
@@ -175,7 +186,9 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
 def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     array = np.linspace(start, end, steps)
-    return tensor(array, _numpy_dtype(dtype, _dtype.get_default_dtype().numpy), device, requires_grad)
+    return tensor(
+        array, _numpy_dtype(dtype, _dtype.get_default_dtype().numpy), device, requires_grad
+    )
 
 
 def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad: bool = False):
@@ -226,8 +239,10 @@ def randperm(n: int, *, generator=None, dtype=None, device=None) -> Tensor:
 
 
 def _like(source: Tensor, dtype, device):
-    return (source.shape,), dtype if dtype is not None else source.dtype, (
-        device if device is not None else source.device
+    return (
+        (source.shape,),
+        dtype if dtype is not None else source.dtype,
+        (device if device is not None else source.device),
     )
 
 
@@ -264,7 +279,9 @@ def rand_like(input: Tensor, *, generator=None, dtype=None, device=None, require
 def randn_like(input: Tensor, *, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal samples shaped like ``input``."""
     size, dtype, device = _like(input, dtype, device)
-    return randn(*size, generator=generator, dtype=dtype, device=device, requires_grad=requires_grad)
+    return randn(
+        *size, generator=generator, dtype=dtype, device=device, requires_grad=requires_grad
+    )
 
 
 def randint_like(input: Tensor, low, high=None, *, generator=None, dtype=None, device=None):

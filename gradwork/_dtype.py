@@ -73,7 +73,7 @@ def _from_name(name: str) -> dtype:
 
 
 def get_default_dtype() -> dtype:
-    """The floating dtype that Python floats and ``randn``/``zeros`` produce (float32 unless set)."""
+    """The floating dtype of Python floats and of ``randn``/``zeros`` (float32 unless set)."""
     return _default_float
 
 
@@ -102,10 +102,8 @@ def as_dtype(value) -> dtype:
         return _BY_NUMPY[np.dtype(value)]
     except (TypeError, KeyError):
         raise TypeError(
-            f"unsupported dtype {value!r}; expected one of "
-            + ", ".join(d.name for d in _ALL)
+            f"unsupported dtype {value!r}; expected one of " + ", ".join(d.name for d in _ALL)
         ) from None
-
 
 
 def from_numpy(numpy_dtype) -> dtype:

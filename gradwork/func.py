@@ -1,4 +1,4 @@
-"""Function transforms in the style of ``torch.func`` and JAX: ``grad``, ``vjp``, ``jvp``, ``jacrev``.
+"""Function transforms in the style of ``torch.func`` and JAX: ``grad``, ``vjp``, ``jvp``, ...
 
 Each transform takes a function of tensors and returns a new function. They are built on
 :func:`gradwork.autograd.grad`: the function runs once with its differentiated arguments as fresh
@@ -389,7 +389,9 @@ def jvp(func: Callable, primals: tuple, tangents: tuple, *, has_aux: bool = Fals
             if wanted
             else [None] * len(flat_tangents)
         )
-        pairs = [(g, v) for g, v in zip(transposed, flat_tangents) if g is not None and g.requires_grad]
+        pairs = [
+            (g, v) for g, v in zip(transposed, flat_tangents) if g is not None and g.requires_grad
+        ]
         if pairs:
             products = _autograd_grad(
                 [g for g, _ in pairs],

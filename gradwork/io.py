@@ -151,6 +151,18 @@ def save(obj, f) -> None:
         _write_atomically(os.fspath(f), data)
 
 
+def _read(f) -> tuple[dict, dict]:
+    """The arrays (writable, in memory) and the ``__metadata__`` of a safetensors file."""
+    if not hasattr(f, "read"):
+        with safetensors.safe_open(os.fspath(f), framework="np") as file:
+            return {key: file.get_tensor(key) for key in file.keys()}, file.metadata() or {}
+    data = f.read()
+    # frombuffer arrays are read-only views of ``data``; copies make ordinary, writable tensors.
+    arrays = {key: array.copy() for key, array in safetensors.numpy.load(data).items()}
+    header_length = int.from_bytes(data[:8], "little")
+    return arrays, json.loads(data[8 : 8 + header_length]).get("__metadata__") or {}
+
+
 def load(f, map_location=None):
     """Load what :func:`save` stored (or any safetensors file, as a dict of tensors).
 
@@ -162,20 +174,13 @@ def load(f, map_location=None):
         RuntimeError: the file is not a valid safetensors file (truncated or corrupted).
     """
     name = getattr(f, "name", repr(f)) if hasattr(f, "read") else os.fspath(f)
-    if hasattr(f, "read"):
-        data = f.read()
-    else:
-        with open(f, "rb") as file:
-            data = file.read()
     try:
-        arrays = safetensors.numpy.load(data)
-        header_length = int.from_bytes(data[:8], "little")
-        metadata = json.loads(data[8 : 8 + header_length]).get("__metadata__") or {}
+        arrays, metadata = _read(f)
         tree = json.loads(metadata[_TREE_KEY]) if _TREE_KEY in metadata else None
+    except OSError:
+        raise
     except Exception as error:  # the Rust parser raises its own types; report them uniformly
         raise RuntimeError(f"load: not a valid safetensors file: {name} ({error})") from error
-    # frombuffer arrays are read-only views of ``data``; copies make ordinary, writable tensors.
-    arrays = {key: array.copy() for key, array in arrays.items()}
     if tree is not None and _CRC_KEY in metadata:
         keys = _tensor_keys(tree)
         if any(key not in arrays for key in keys) or _checksum(arrays, keys) != metadata[_CRC_KEY]:

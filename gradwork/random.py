@@ -51,8 +51,12 @@ class Generator:
 
         state = self._numpy.bit_generator.state
         encoded = json.dumps(
-            {"state": {k: str(v) for k, v in state["state"].items()}, "inc_has": state["has_uint32"],
-             "uinteger": state["uinteger"], "seed": self._initial_seed}
+            {
+                "state": {k: str(v) for k, v in state["state"].items()},
+                "inc_has": state["has_uint32"],
+                "uinteger": state["uinteger"],
+                "seed": self._initial_seed,
+            }
         ).encode()
         return tensor(np.frombuffer(encoded, np.uint8).copy())
 
@@ -68,7 +72,9 @@ class Generator:
                 "uinteger": decoded["uinteger"],
             }
         except (ValueError, KeyError) as error:
-            raise RuntimeError(f"Generator.set_state: not a gradwork generator state ({error})")
+            raise RuntimeError(
+                f"Generator.set_state: not a gradwork generator state ({error})"
+            ) from None
         self._numpy.bit_generator.state = state
         self._initial_seed = decoded["seed"]
         return self
@@ -79,7 +85,9 @@ class Generator:
 
     def normal(self, mean, std, shape, dtype) -> np.ndarray:
         if np.dtype(dtype) in (np.float32, np.float64):
-            return (self._numpy.standard_normal(shape, dtype) * std + mean).astype(dtype, copy=False)
+            return (self._numpy.standard_normal(shape, dtype) * std + mean).astype(
+                dtype, copy=False
+            )
         return (self._numpy.standard_normal(shape) * std + mean).astype(dtype)
 
     def random(self, shape, dtype) -> np.ndarray:

@@ -164,7 +164,9 @@ class Tensor:
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor after backward (after its hooks have run)."""
         if not self.requires_grad:
-            raise RuntimeError("retain_grad: can't retain_grad on a tensor that has requires_grad=False")
+            raise RuntimeError(
+                "retain_grad: can't retain_grad on a tensor that has requires_grad=False"
+            )
         if self.grad_fn is None:
             return  # leaves keep their gradient anyway
         from gradwork.autograd.function import _RetainGrad
@@ -172,12 +174,14 @@ class Tensor:
         self.grad_fn.register_prehook(_RetainGrad(self), self._output_nr)
 
     def register_hook(self, hook):
-        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces it.
+        """Call ``hook(grad)`` on this tensor's gradient; a returned tensor replaces it.
 
         Returns a handle whose ``remove()`` unregisters the hook.
         """
         if not self.requires_grad:
-            raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't require grad")
+            raise RuntimeError(
+                "register_hook: cannot register a hook on a tensor that doesn't require grad"
+            )
         if self.grad_fn is not None:
             return self.grad_fn.register_prehook(hook, self._output_nr)
         from gradwork.autograd.function import _RemovableHandle
@@ -249,8 +253,10 @@ class Tensor:
             raise RuntimeError(
                 "__dlpack__: can't export a tensor that requires grad; use tensor.detach()"
             )
-        return self._data.__dlpack__(stream=stream, **kwargs) if stream is not None else (
-            self._data.__dlpack__(**kwargs)
+        return (
+            self._data.__dlpack__(stream=stream, **kwargs)
+            if stream is not None
+            else (self._data.__dlpack__(**kwargs))
         )
 
     def __dlpack_device__(self):
@@ -360,9 +366,11 @@ class Tensor:
         extras = []
         if array.size == 0 and array.ndim != 1:
             extras.append(f"size={_format_shape(array.shape)}")
-        if array.dtype not in (np.dtype(np.int64), np.dtype(np.bool_), _dtype.get_default_dtype().numpy) or (
-            array.size == 0 and array.dtype != _dtype.get_default_dtype().numpy
-        ):
+        if array.dtype not in (
+            np.dtype(np.int64),
+            np.dtype(np.bool_),
+            _dtype.get_default_dtype().numpy,
+        ) or (array.size == 0 and array.dtype != _dtype.get_default_dtype().numpy):
             extras.append(f"dtype={self.dtype!r}")
         if self.device.type != "cpu":
             extras.append(f"device='{self.device}'")
@@ -487,7 +495,7 @@ class Tensor:
             )
 
     def _inplace(self, name: str, result) -> Tensor:
-        """Store ``result`` (an array broadcastable to self) into self's data and bump the version."""
+        """Store ``result`` (an array broadcastable to self) in self's data; bump the version."""
         self._check_inplace(name)
         target = self._data
         if result.shape != target.shape:
@@ -500,7 +508,9 @@ class Tensor:
                     f"{name}: the result of shape {_format_shape(result.shape)} cannot be written "
                     f"into a tensor of shape {_format_shape(target.shape)}"
                 ) from None
-        if result.dtype != target.dtype and not np.can_cast(result.dtype, target.dtype, "same_kind"):
+        if result.dtype != target.dtype and not np.can_cast(
+            result.dtype, target.dtype, "same_kind"
+        ):
             raise RuntimeError(
                 f"{name}: result type {_dtype.from_numpy(result.dtype)} can't be cast to the "
                 f"desired output type {self.dtype}"
@@ -583,9 +593,14 @@ class Tensor:
 
     def clamp_(self, min=None, max=None) -> Tensor:
         """Clamp into ``[min, max]``, in place."""
-        return self._inplace(
-            "clamp_", np.clip(self._data, self._other_array(min), self._other_array(max))
-        )
+        if min is None and max is None:
+            raise RuntimeError("clamp_: at least one of 'min' or 'max' must not be None")
+        result = self._data
+        if min is not None:
+            result = np.maximum(result, self._other_array(min))
+        if max is not None:
+            result = np.minimum(result, self._other_array(max))
+        return self._inplace("clamp_", result)
 
     def masked_fill_(self, mask, value) -> Tensor:
         """Set the elements where ``mask`` is True to ``value``, in place."""
@@ -908,7 +923,8 @@ class Tensor:
 
 
 from gradwork import ops as _ops  # noqa: E402 - ops import Tensor; bound after the class exists
-from gradwork.autograd import engine as _engine, function as _function  # noqa: E402
+from gradwork.autograd import engine as _engine  # noqa: E402
+from gradwork.autograd import function as _function  # noqa: E402
 
 _function.Tensor = _engine.Tensor = Tensor
 _function._make = _engine._make = Tensor._make

@@ -42,9 +42,7 @@ def _root_grads(outputs: tuple, grad_outputs: tuple, op: str) -> list:
     from gradwork.tensor import Tensor
 
     if grad_outputs and len(grad_outputs) != len(outputs):
-        raise RuntimeError(
-            f"{op}: got {len(grad_outputs)} gradients for {len(outputs)} outputs"
-        )
+        raise RuntimeError(f"{op}: got {len(grad_outputs)} gradients for {len(outputs)} outputs")
     grads = []
     for index, output in enumerate(outputs):
         if not isinstance(output, Tensor):

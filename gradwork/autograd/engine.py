@@ -8,7 +8,6 @@ freed as soon as its backward has run.
 
 from __future__ import annotations
 
-from gradwork import _backend
 from gradwork.autograd import anomaly, grad_mode
 from gradwork.autograd.function import _FREED_MESSAGE, Node
 
@@ -48,7 +47,7 @@ def _children(target) -> list:
 
 
 def _prune(order: list, wanted: set) -> set:
-    """Ids of the targets from which some wanted target is reachable (the only ones worth running)."""
+    """Ids of the targets from which a wanted target is reachable (the only ones worth running)."""
     useful = set()
     for target in reversed(order):
         if id(target) in wanted or any(id(child) in useful for child in _children(target)):

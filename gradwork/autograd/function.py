@@ -1,4 +1,4 @@
-"""Differentiable functions: the ``Function`` base class that every primitive and user op subclasses.
+"""Differentiable functions: the ``Function`` base class that every primitive and user op extends.
 
 A call ``MyOp.apply(*args)`` creates a node (an instance of ``MyOp``), which is also the ``ctx``
 handed to ``forward`` and ``backward``, and becomes the ``grad_fn`` of the outputs. ``forward`` runs
@@ -228,8 +228,10 @@ class Function(Node):
         output = _wrap_output(raw, args)
         if anomaly.state.enabled:
             anomaly.check_forward(cls.__name__, [output._data])
-        if needs is None or output._data.dtype.kind not in "fc" or (
-            id(output) in ctx.__dict__.get("_non_differentiable", ())
+        if (
+            needs is None
+            or output._data.dtype.kind not in "fc"
+            or (id(output) in ctx.__dict__.get("_non_differentiable", ()))
         ):
             ctx._saved = None
             return output
@@ -242,7 +244,7 @@ class Function(Node):
 
 
 def _wrap_output(output, args):
-    """A fresh output tensor: arrays are wrapped; a tensor the caller already holds is re-wrapped."""
+    """A fresh output tensor: arrays are wrapped; a tensor the caller holds is re-wrapped."""
     if isinstance(output, Tensor):
         if output.grad_fn is not None or output.requires_grad or _is_input(output, args):
             return _make(output._data, output._version_cell)  # same memory, same version
@@ -254,7 +256,11 @@ def _connect(ctx, args, needs, num_outputs: int) -> None:
     """Give the node its edges: the input's grad_fn, or the leaf itself, for inputs needing grad."""
     ctx.next_functions = tuple(
         [
-            ((argument.grad_fn, argument._output_nr) if argument.grad_fn is not None else (argument, 0))
+            (
+                (argument.grad_fn, argument._output_nr)
+                if argument.grad_fn is not None
+                else (argument, 0)
+            )
             if need
             else None
             for argument, need in zip(args, needs)

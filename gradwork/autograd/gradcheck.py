@@ -46,7 +46,9 @@ def _numerical_jacobians(function, inputs, indices, eps) -> list:
                 data[position] = original + eps
                 plus = [o._data.astype(np.float64).ravel() for o in _flat_outputs(function, inputs)]
                 data[position] = original - eps
-                minus = [o._data.astype(np.float64).ravel() for o in _flat_outputs(function, inputs)]
+                minus = [
+                    o._data.astype(np.float64).ravel() for o in _flat_outputs(function, inputs)
+                ]
                 data[position] = original
                 for k in range(len(outputs)):
                     jacobians[slot][k][element] = (plus[k] - minus[k]) / (2 * eps)
@@ -58,9 +60,7 @@ def _analytical_jacobians(function, inputs, indices) -> list:
     from gradwork.tensor import Tensor
 
     outputs = _flat_outputs(function, inputs)
-    jacobians = [
-        [np.zeros((inputs[i]._data.size, o._data.size)) for o in outputs] for i in indices
-    ]
+    jacobians = [[np.zeros((inputs[i]._data.size, o._data.size)) for o in outputs] for i in indices]
     differentiable = [inputs[i] for i in indices]
     for k, output in enumerate(outputs):
         if not output.requires_grad:

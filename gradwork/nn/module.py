@@ -89,8 +89,8 @@ class Module:
         ...     def forward(self, x):
         ...         return x * self.weight + self.bias
         >>> model = Affine(2)
-        >>> model(gradwork.tensor([1.0, 2.0]))
-        tensor([1., 2.], grad_fn=<AddBackward>)
+        >>> model(gradwork.tensor([1.0, 2.0])).tolist()
+        [1.0, 2.0]
         >>> [name for name, _ in model.named_parameters()]
         ['weight', 'bias']
         >>> list(model.state_dict())
@@ -371,14 +371,13 @@ class Module:
         return self
 
     def _apply(self, convert: Callable) -> Module:
-        """Replace each parameter's and buffer's array by ``convert(array)``, keeping objects."""
+        """Replace arrays by ``convert(array)``: parameters (and their grads) in place, keeping
+        the objects optimizers hold; buffers become new tensors, as in PyTorch."""
+        for param in self.parameters():
+            param._data = convert(param._data)
+            if param.grad is not None:
+                param.grad._data = convert(param.grad._data)
         for module in self.modules():
-            for param in module._parameters.values():
-                if param is None:
-                    continue
-                param._data = convert(param._data)
-                if param.grad is not None:
-                    param.grad._data = convert(param.grad._data)
             for name, buffer in module._buffers.items():
                 if buffer is not None:
                     module._buffers[name] = Tensor._make(convert(buffer._data))

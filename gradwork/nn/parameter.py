@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from gradwork._creation import empty, tensor
 from gradwork.tensor import Tensor
 
@@ -53,4 +55,5 @@ class Parameter(Tensor):
         if self.grad is not None:
             result.grad = Tensor._make(self.grad._data.copy())
         memo[id(self)] = result
+        result.__dict__.update(copy.deepcopy(self.__dict__, memo))  # user-set attributes
         return result

@@ -138,7 +138,7 @@ def _restore(op_result: tuple, scalar: bool, result_type):
 
 
 def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False):
-    """Sort along ``dim``: returns ``(values, indices)`` with ``values = input.gather(dim, indices)``.
+    """Sort along ``dim``: ``(values, indices)`` with ``values = input.gather(dim, indices)``.
 
     The sort is always stable (a valid answer when ``stable=False`` too); NaN sorts as the
     largest value. Gradients flow from ``values`` back to the positions they came from.

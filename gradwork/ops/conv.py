@@ -1,16 +1,20 @@
-"""Convolution and pooling on grids, built on two adjoint primitives: unfold (im2col) and fold.
+"""Convolution and pooling on grids, built on adjoint pairs of primitives.
 
-``unfold`` copies every receptive field out of a strided view of the (padded) input into a
-column matrix ``(N, C*kH*kW, L)``; ``fold`` sums columns back onto the grid. Each is the other's
-gradient, so everything built from them is differentiable to any order. A convolution is then
-one unfold plus one batched GEMM (:class:`gradwork.ops.linalg.MatMul`): its input gradient is a
-transposed convolution (GEMM then fold) and its weight gradient a GEMM of the output gradient
-with the unfolded input. Pooling reads windows through the same strided view (no copy for
-average pooling) and routes gradients back with ``fold``.
+``Unfold`` (im2col) copies every receptive field out of a strided view of the (padded) input
+into a column matrix; ``Fold`` (col2im) sums columns back onto the grid. Each is the other's
+gradient, so everything built from them is differentiable to any order. A convolution is one
+unfold plus one GEMM over the whole batch (:class:`gradwork.ops.linalg.MatMul`, columns laid out
+``(C*kH*kW, N*L)``): its input gradient is a transposed convolution (GEMM then fold) and its
+weight gradient a GEMM of the output gradient with the unfolded input.
+
+Pooling uses a second adjoint pair: ``WindowSum`` (a weighted sum over each window: the mean,
+or a one-hot selection of the max) and ``WindowScatter`` (its adjoint, which routes gradients
+back), both kH*kW passes over strided views with no Python loop over positions.
 
 Internally every op is 2-D; the 1-D ops add a height of 1. The geometry of one spatial
 dimension is ``(kernel, dilation, stride, pad_before, blocks)``: ``blocks`` windows start at
 ``-pad_before + i * stride``; whatever they read outside the input is zero (or -inf for max).
+This covers asymmetric 'same' padding, ceil mode and transposed-convolution output padding.
 """
 
 from __future__ import annotations
@@ -434,8 +438,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     """2-D cross-correlation: ``out[n, o, h, w] = b[o] + sum_{c,i,j} w[o,c,i,j] x[n, c', h', w']``.
 
     Here ``h' = s h + d i - p``, ``w' = s w + d j - p`` and ``c'`` runs over the channels of
-    output channel ``o``'s group.
-    Computed as one unfold (im2col through a strided view) and one batched GEMM; the input
+    output channel ``o``'s group. Computed as one unfold (im2col through a strided view) and
+    one GEMM over the whole batch; the output is a channel-major view (no copy). The input
     gradient is a transposed convolution and the weight gradient a GEMM of the output gradient
     with the unfolded input, both in differentiable ops (double backward works).
 
@@ -670,54 +674,104 @@ def _pool_setup(op, dims, input, kernel_size, stride, padding, dilation, ceil_mo
     return x, unbatched, (kernel, dilation, stride, pad, blocks)
 
 
-def _route_back(grad: Tensor, weights: Tensor, geometry, size) -> Tensor:
-    """Fold ``grad`` (N, C, bh, bw) back to the windows it came from, each kernel offset weighted
-    by ``weights`` (N|1, C|1, kH*kW, L): the adjoint of a weighted window sum."""
-    n, c = grad._data.shape[:2]
-    kernel, _, _, _, blocks = geometry
-    area, positions = kernel[0] * kernel[1], blocks[0] * blocks[1]
-    spread = grad.reshape((n, c, 1, positions)) * weights  # (N, C, kH*kW, L)
-    return Fold.apply(spread.reshape((n, c * area, positions)), geometry, size, False)
+def _offsets(kernel) -> list:
+    return [(i, j) for i in range(kernel[0]) for j in range(kernel[1])]
+
+
+class WindowSum(Function):
+    """out[l] = sum_k w_k[l] x[window l, offset k], a weighted sum over each window with
+    ``rule = ("avg", divisor)`` (w_k = 1 / divisor) or ``("max", masks)`` (w_k = masks[k], a
+    one-hot selection);  its gradient is :class:`WindowScatter`, its adjoint."""
+
+    @staticmethod
+    def forward(ctx, x, geometry, rule):
+        ctx.geometry, ctx.size, ctx.rule = geometry, x._data.shape[2:], rule
+        view = _windows(_canvas(x._data, geometry, 0), geometry)  # (N, C, kH, kW, bh, bw)
+        kind, data = rule
+        # kH*kW passes over strided views: no copy of the windows, no reduction over them
+        if kind == "avg":
+            out = view[:, :, 0, 0].copy()
+            for i, j in _offsets(geometry[0])[1:]:
+                out += view[:, :, i, j]
+            out /= data
+            return out
+        out = np.zeros(view.shape[:2] + view.shape[4:], dtype=x._data.dtype)
+        for k, (i, j) in enumerate(_offsets(geometry[0])):
+            np.copyto(out, view[:, :, i, j], where=data[k])
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return WindowScatter.apply(grad, ctx.geometry, ctx.size, ctx.rule), None, None
+
+
+class WindowScatter(Function):
+    """x[window l, offset k] += w_k[l] g[l], summed where windows overlap (the adjoint of
+    :class:`WindowSum`, which is also its gradient)."""
+
+    @staticmethod
+    def forward(ctx, g, geometry, size, rule):
+        ctx.geometry, ctx.rule = geometry, rule
+        kernel, dilation, stride, pad, blocks = geometry
+        array = g._data
+        kind, data = rule
+        height = max(_span(kernel[0], dilation[0], stride[0], blocks[0]), pad[0] + size[0])
+        width = max(_span(kernel[1], dilation[1], stride[1], blocks[1]), pad[1] + size[1])
+        canvas = np.zeros(array.shape[:2] + (height, width), dtype=array.dtype)
+        rows_end = (blocks[0] - 1) * stride[0] + 1
+        cols_end = (blocks[1] - 1) * stride[1] + 1
+        if kind == "avg":
+            share = array / data
+        for k, (i, j) in enumerate(_offsets(kernel)):
+            top, left = i * dilation[0], j * dilation[1]
+            target = canvas[
+                :, :, top : top + rows_end : stride[0], left : left + cols_end : stride[1]
+            ]
+            target += share if kind == "avg" else array * data[k]
+        if (height, width) != tuple(size):
+            canvas = canvas[:, :, pad[0] : pad[0] + size[0], pad[1] : pad[1] + size[1]]
+        return canvas
+
+    @staticmethod
+    def backward(ctx, grad):
+        return WindowSum.apply(grad, ctx.geometry, ctx.rule), None, None, None
 
 
 class MaxPool(Function):
-    """out = max of x over each window;  dx routes the gradient to the (first) arg max of each
-    window: ``dx = fold(one_hot(argmax) * grad)``.
+    """out = max of x over each window;  dx = the gradient scattered to the (first) arg max of
+    each window (:class:`WindowScatter` with the one-hot masks fixed: differentiable again).
 
-    Both the max and the arg max are kH*kW elementwise passes over strided views of the input,
-    which is much faster than copying the windows out and reducing over a short axis.
+    The windows are copied out once, offset-major ``(kH*kW, N, C, bh, bw)``, so that the max and
+    the masks are contiguous elementwise passes (a reduction over a short strided axis is slow).
     """
 
     @staticmethod
     def forward(ctx, x, geometry, return_indices):
         array = x._data
-        height, width = array.shape[2:]
+        width = array.shape[3]
         kernel, dilation, stride, pad, blocks = geometry
         low = -np.inf if array.dtype.kind == "f" else np.iinfo(array.dtype).min
         view = _windows(_canvas(array, geometry, low), geometry)  # (N, C, kH, kW, bh, bw)
-        offsets = [(i, j) for i in range(kernel[0]) for j in range(kernel[1])]
-        out = view[:, :, 0, 0].copy()
-        for i, j in offsets[1:]:
-            np.maximum(out, view[:, :, i, j], out=out)  # propagates NaN, as PyTorch does
-        ctx.geometry, ctx.size = geometry, (height, width)
+        area = kernel[0] * kernel[1]
+        windows = view.transpose(2, 3, 0, 1, 4, 5).reshape((area,) + view.shape[:2] + blocks)
+        out = windows.max(axis=0)  # propagates NaN, as PyTorch does
+        ctx.geometry, ctx.size = geometry, array.shape[2:]
         if not (ctx.needs_input_grad or return_indices):
             return out
-        # the first maximum in row-major window order wins (PyTorch's choice); a NaN is the max
+        # one-hot masks of the first maximum in row-major window order (PyTorch's choice)
         nan = array.dtype.kind == "f" and bool(np.isnan(out).any())
-        arg = np.zeros(out.shape, np.int32)
-        for k in range(len(offsets) - 1, 0, -1):
-            hit = view[:, :, offsets[k][0], offsets[k][1]] == out
-            if nan:
-                hit |= np.isnan(view[:, :, offsets[k][0], offsets[k][1]])
-            np.copyto(arg, k, where=hit)
-        first = view[:, :, 0, 0] == out
+        masks = windows == out
         if nan:
-            first |= np.isnan(view[:, :, 0, 0])
-        np.copyto(arg, 0, where=first)
-        ctx.arg = arg
+            masks |= np.isnan(windows)
+        taken = masks[0].copy()
+        for k in range(1, area):
+            masks[k] &= ~taken
+            taken |= masks[k]
+        ctx.masks = masks
         if not return_indices:
             return out
         # flat index into the unpadded H * W plane, as PyTorch returns
+        arg = np.argmax(masks, axis=0)
         offset_h, offset_w = np.divmod(arg, kernel[1])
         row = np.arange(blocks[0])[:, None] * stride[0] - pad[0] + offset_h * dilation[0]
         col = np.arange(blocks[1]) * stride[1] - pad[1] + offset_w * dilation[1]
@@ -725,12 +779,8 @@ class MaxPool(Function):
 
     @staticmethod
     def backward(ctx, grad, *unused):
-        kernel, _, _, _, blocks = ctx.geometry
-        area, positions = kernel[0] * kernel[1], blocks[0] * blocks[1]
-        arg = ctx.arg.reshape(ctx.arg.shape[0], ctx.arg.shape[1], 1, positions)
-        one_hot = arg == np.arange(area, dtype=np.int32)[:, None]  # (N, C, kH*kW, L)
-        weights = Tensor._make(one_hot.astype(grad._data.dtype))
-        return _route_back(grad, weights, ctx.geometry, ctx.size), None, None
+        rule = ("max", ctx.masks)
+        return WindowScatter.apply(grad, ctx.geometry, ctx.size, rule), None, None
 
 
 def _max_pool(op, dims, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
@@ -814,35 +864,6 @@ def _avg_divisor(size, geometry, count_include_pad, divisor_override, dtype) -> 
     return np.multiply.outer(counts[0], counts[1]).astype(dtype)
 
 
-class AvgPool(Function):
-    """out = sum of x over each window / divisor;  dx = fold(grad / divisor spread over the
-    window)."""
-
-    @staticmethod
-    def forward(ctx, x, geometry, divisor):
-        array = x._data
-        ctx.geometry, ctx.size, ctx.divisor = geometry, array.shape[2:], divisor
-        view = _windows(_canvas(array, geometry, 0), geometry)  # (N, C, kH, kW, bh, bw)
-        kernel = geometry[0]
-        # kH*kW adds of strided views: faster than a reduction over the short window axes
-        out = view[:, :, 0, 0].copy()
-        for i in range(kernel[0]):
-            for j in range(kernel[1]):
-                if i or j:
-                    out += view[:, :, i, j]
-        out /= divisor
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        kernel, _, _, _, blocks = ctx.geometry
-        area, positions = kernel[0] * kernel[1], blocks[0] * blocks[1]
-        share = np.broadcast_to(
-            (1 / ctx.divisor).reshape(1, 1, 1, -1), (1, 1, area, positions)
-        ).astype(grad._data.dtype)
-        return _route_back(grad, Tensor._make(share), ctx.geometry, ctx.size), None, None
-
-
 def _avg_pool(
     op, dims, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
 ):
@@ -859,7 +880,7 @@ def _avg_pool(
     divisor = _avg_divisor(
         x._data.shape[2:], geometry, count_include_pad, divisor_override, x._data.dtype
     )
-    return _unspatial(AvgPool.apply(x, geometry, divisor), dims, unbatched)
+    return _unspatial(WindowSum.apply(x, geometry, ("avg", divisor)), dims, unbatched)
 
 
 def avg_pool2d(

@@ -577,8 +577,7 @@ def _gather_index(op: str, input: Tensor, dim: int, index: Tensor, src: Tensor |
     if src is not None:
         src_shape = src._data.shape
         check(
-            len(src_shape) == len(shape)
-            and all(i <= s for i, s in zip(index_shape, src_shape)),
+            len(src_shape) == len(shape) and all(i <= s for i, s in zip(index_shape, src_shape)),
             op,
             f"expected index {format_shape(index_shape)} to be no larger than src "
             f"{format_shape(src_shape)} in every dimension (and of the same number of "

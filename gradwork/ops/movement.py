@@ -61,9 +61,7 @@ def _int_tuple(values, op: str, argument: str) -> tuple:
     if isinstance(values, Tensor):
         values = values._data.tolist()
         values = values if isinstance(values, list) else [values]
-    if not isinstance(values, Sequence) or not all(
-        isinstance(v, numbers.Integral) for v in values
-    ):
+    if not isinstance(values, Sequence) or not all(isinstance(v, numbers.Integral) for v in values):
         raise TypeError(f"{op}: {argument} must be an int or a sequence of ints, got {values!r}")
     return tuple(int(v) for v in values)
 

@@ -13,7 +13,6 @@ import warnings
 
 import numpy as np
 
-from gradwork import _dtype
 from gradwork.autograd.function import Function
 from gradwork.ops import elementwise
 from gradwork.ops._util import check, check_tensor, format_shape, normalize_dim
@@ -80,9 +79,9 @@ def _same_shape_pair(op: str, input, target, broadcast: bool):
         )
 
 
-# -- softmax ---------------------------------------------------------------------------------------
+# -- softmax --------------------------------------------------------------------------------------
 def _log_softmax_array(array: np.ndarray, axis: int) -> np.ndarray:
-    """``x - max - log(sum(exp(x - max)))``: exp never sees a positive argument, so never overflows."""
+    """``x - max - log(sum(exp(x - max)))``: exp never sees a positive argument (no overflow)."""
     if array.ndim == 0:
         return _log_softmax_array(array.reshape(1), 0).reshape(())
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
@@ -190,7 +189,7 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     return LogSoftmax.apply(input, dim)
 
 
-# -- classification losses -------------------------------------------------------------------------
+# -- classification losses ------------------------------------------------------------------------
 def _weighted_log_likelihood(q: np.ndarray, log_probs: np.ndarray, class_dim, reduction, divisor):
     """``-sum(q * log_probs)`` over classes, then reduced; ``divisor`` is the 'mean' denominator."""
     with np.errstate(invalid="ignore"):
@@ -220,7 +219,7 @@ def _spread(grad: Tensor, class_dim: int, reduction: str, divisor) -> Tensor:
 
 
 class CrossEntropy(Function):
-    """loss = -sum_c q_c log_softmax(x)_c;  dx = g (softmax(x) sum_c q_c - q),  dq = -g log_softmax(x).
+    """loss = -sum_c q_c y_c, y = log_softmax(x);  dx = g (exp(y) sum_c q_c - q),  dq = -g y.
 
     Fused for stability and speed: log-probabilities come from the shifted logits (finite for
     logits of +-1e4), and one node replaces log-softmax, gather, weighting and reduction.
@@ -320,7 +319,9 @@ def _check_class_input(op: str, input, target) -> None:
     check_tensor(input, op)
     check_tensor(target, op, "target")
     _check_floating(input, op)
-    check(input.ndim >= 1, op, "expected input with a class dimension, got a 0-d tensor", ValueError)
+    check(
+        input.ndim >= 1, op, "expected input with a class dimension, got a 0-d tensor", ValueError
+    )
 
 
 def _check_index_target(op: str, input: Tensor, target: Tensor) -> None:
@@ -383,9 +384,7 @@ def cross_entropy(
         ValueError,
     )
     if target.shape == input.shape and target._data.dtype.kind == "f":
-        check(
-            ignore_index < 0, op, "ignore_index is not supported for class-probability targets"
-        )
+        check(ignore_index < 0, op, "ignore_index is not supported for class-probability targets")
         class_dim = 0 if input.ndim == 1 else 1
         classes = input.shape[class_dim]
         q = target.to(input.dtype)
@@ -692,7 +691,7 @@ def kl_div(
     return _reduce(loss, reduction)
 
 
-# -- normalisation, regularisation, attention ------------------------------------------------------
+# -- normalisation, regularisation, attention -----------------------------------------------------
 class LayerNorm(Function):
     """y = (x - mean) * rstd,  rstd = (var + eps)^-1/2 over ``dims``;
     dx = rstd (g_y - mean(g_y) - y mean(g_y y)) - g_rstd rstd^2 y / n.

@@ -459,7 +459,7 @@ def max(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001 - PyTorch
     if isinstance(dim, Tensor):
         return _ops().elementwise.maximum(input, dim)
     if dim is None:
-        return _extremum_all("max", Amax, input, None, False)
+        return _extremum_all("max", Amax, input, None, keepdim)
     return _extremum_along("max", MaxDim, np.argmax, _MaxResult, input, dim, keepdim)
 
 
@@ -478,7 +478,7 @@ def min(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001 - PyTorch
     if isinstance(dim, Tensor):
         return _ops().elementwise.minimum(input, dim)
     if dim is None:
-        return _extremum_all("min", Amin, input, None, False)
+        return _extremum_all("min", Amin, input, None, keepdim)
     return _extremum_along("min", MinDim, np.argmin, _MinResult, input, dim, keepdim)
 
 
@@ -753,8 +753,11 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
     if not isinstance(p, numbers.Real):
         raise TypeError(f"norm: p must be a number or 'fro', got {type(p).__name__}")
     dims = normalize_dims(dim, input._data.ndim, "norm")
-    if math.isinf(p):
-        _require_nonempty(input, dims, "norm")
+    if math.isinf(p) and builtins.any(input._data.shape[axis] == 0 for axis in dims):
+        raise RuntimeError(
+            f"norm: the {p} norm over an empty dimension is undefined (max and min have no "
+            f"identity); input shape {format_shape(input._data.shape)}, dim {dim}"
+        )
     return Norm.apply(input, float(p), dims, keepdim)
 
 

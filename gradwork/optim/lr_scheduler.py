@@ -632,12 +632,12 @@ class OneCycleLR(LRScheduler):
         # (end step, start lr key, end lr key, start momentum key, end momentum key)
         up = float(pct_start * self.total_steps) - 1
         if three_phase:
+            down = float(2 * pct_start * self.total_steps) - 2
             self._schedule_phases = [
                 (up, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                (float(2 * pct_start * self.total_steps) - 2, "max_lr", "initial_lr",
-                 "base_momentum", "max_momentum"),
+                (down, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
                 (self.total_steps - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
-            ]  # fmt: skip
+            ]
         else:
             self._schedule_phases = [
                 (up, "initial_lr", "max_lr", "max_momentum", "base_momentum"),

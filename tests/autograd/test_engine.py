@@ -117,7 +117,9 @@ def test_backward_of_several_roots():
     y1, y2 = x * x, x.exp()
     g1, g2 = gradwork.ones(3, dtype=gradwork.float64), gradwork.full((3,), 2.0).double()
     autograd.backward([y1, y2], [g1, g2])
-    torch.autograd.backward([tx * tx, tx.exp()], [torch.ones(3).double(), 2 * torch.ones(3).double()])
+    torch.autograd.backward(
+        [tx * tx, tx.exp()], [torch.ones(3).double(), 2 * torch.ones(3).double()]
+    )
     _close(x.grad, tx.grad)
 
 
@@ -218,8 +220,14 @@ def test_gradient_penalty_matches_torch():
 
 def test_maml_one_inner_step_matches_torch():
     (w, tw) = _pair(3, seed=13)
-    (x, tx), (y, ty) = _pair(4, 3, seed=14, requires_grad=False), _pair(4, seed=15, requires_grad=False)
-    (xq, txq), (yq, tyq) = _pair(4, 3, seed=16, requires_grad=False), _pair(4, seed=17, requires_grad=False)
+    (x, tx), (y, ty) = (
+        _pair(4, 3, seed=14, requires_grad=False),
+        _pair(4, seed=15, requires_grad=False),
+    )
+    (xq, txq), (yq, tyq) = (
+        _pair(4, 3, seed=16, requires_grad=False),
+        _pair(4, seed=17, requires_grad=False),
+    )
 
     def loss(w, x, y):
         return (((x * w).sum(1).exp() - y) ** 2).mean()

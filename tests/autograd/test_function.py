@@ -1,4 +1,4 @@
-"""Custom autograd.Function: ctx API, several outputs, non-differentiable outputs, once_differentiable,
+"""Custom autograd.Function: ctx API, several and non-differentiable outputs, once_differentiable,
 double backward, and the errors a wrong Function gets."""
 
 from __future__ import annotations

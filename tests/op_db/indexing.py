@@ -114,8 +114,12 @@ def index_add_samples(rng):
 
 def scatter_add_samples(rng):
     return [
-        Sample((_normal(rng, 3, 4), 0, rng.integers(0, 3, (5, 4)), _normal(rng, 5, 4)), name="dim0"),
-        Sample((_normal(rng, 3, 4), 1, rng.integers(0, 4, (2, 3)), _normal(rng, 3, 5)), name="block"),
+        Sample(
+            (_normal(rng, 3, 4), 0, rng.integers(0, 3, (5, 4)), _normal(rng, 5, 4)), name="dim0"
+        ),
+        Sample(
+            (_normal(rng, 3, 4), 1, rng.integers(0, 4, (2, 3)), _normal(rng, 3, 5)), name="block"
+        ),
         Sample(
             (_normal(rng, 2, 3, 4), -1, rng.integers(0, 4, (2, 3, 6)), _normal(rng, 2, 3, 6)),
             name="negative_dim",

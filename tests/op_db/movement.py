@@ -282,7 +282,9 @@ def _squeeze_strategy():
 def _cat_strategy(new_dim: bool):
     @st.composite
     def build(draw):
-        shape = draw(hnp.array_shapes(min_dims=0 if new_dim else 1, max_dims=3, min_side=0, max_side=3))
+        shape = draw(
+            hnp.array_shapes(min_dims=0 if new_dim else 1, max_dims=3, min_side=0, max_side=3)
+        )
         count = draw(st.integers(1, 3))
         ndim = len(shape) + (1 if new_dim else 0)
         dim = draw(st.integers(-ndim, ndim - 1))
@@ -300,9 +302,11 @@ def _cat_strategy(new_dim: bool):
 def _roll_strategy():
     @st.composite
     def build(draw):
-        x = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4).flatmap(
-            lambda s: _array(s, -3, 3)
-        ))
+        x = draw(
+            hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4).flatmap(
+                lambda s: _array(s, -3, 3)
+            )
+        )
         dims = draw(st.lists(st.integers(0, x.ndim - 1), min_size=1, max_size=x.ndim, unique=True))
         shifts = draw(st.lists(st.integers(-6, 6), min_size=len(dims), max_size=len(dims)))
         return Sample((x, tuple(shifts), tuple(dims)))
@@ -313,9 +317,11 @@ def _roll_strategy():
 def _flip_strategy():
     @st.composite
     def build(draw):
-        x = draw(hnp.array_shapes(min_dims=1, max_dims=4, min_side=0, max_side=3).flatmap(
-            lambda s: _array(s, -3, 3)
-        ))
+        x = draw(
+            hnp.array_shapes(min_dims=1, max_dims=4, min_side=0, max_side=3).flatmap(
+                lambda s: _array(s, -3, 3)
+            )
+        )
         dims = draw(st.lists(st.integers(0, x.ndim - 1), min_size=1, max_size=x.ndim, unique=True))
         return Sample((x, tuple(dims)))
 
@@ -346,7 +352,9 @@ OPS: list[OpInfo] = [
     OpInfo("repeat", gradwork.repeat, lambda x, s: x.repeat(*s), repeat_samples),
     OpInfo("tile", gradwork.tile, torch.tile, tile_samples),
     OpInfo("cat", gradwork.cat, torch.cat, cat_samples, strategy=lambda: _cat_strategy(False)),
-    OpInfo("stack", gradwork.stack, torch.stack, stack_samples, strategy=lambda: _cat_strategy(True)),
+    OpInfo(
+        "stack", gradwork.stack, torch.stack, stack_samples, strategy=lambda: _cat_strategy(True)
+    ),
     OpInfo("split", gradwork.split, _split_ref, split_samples),
     OpInfo("chunk", gradwork.chunk, torch.chunk, chunk_samples),
     OpInfo("unbind", gradwork.unbind, torch.unbind, unbind_samples),

@@ -27,7 +27,7 @@ def softmax_samples(rng):
         Sample((rng.standard_normal((3, 4)), 1), name="rows"),
         Sample((rng.standard_normal((3, 4)), 0), name="columns"),
         Sample((rng.standard_normal((2, 3, 4)), -1), name="batched"),
-        Sample((rng.standard_normal(()) , 0), name="zero_dim"),
+        Sample((rng.standard_normal(()), 0), name="zero_dim"),
         Sample((rng.standard_normal((2, 0)), 1), name="empty"),
         Sample((5 * rng.standard_normal((2, 5)), 1), name="spread"),
     ]
@@ -197,9 +197,7 @@ def kl_div_samples(rng):
     return [
         Sample((log_p(3, 4), _probabilities(rng, (3, 4), -1)), {"reduction": "batchmean"}),
         Sample((log_p(3, 4), _probabilities(rng, (3, 4), -1)), {"reduction": "sum"}, name="sum"),
-        Sample(
-            (log_p(3, 4), _probabilities(rng, (3, 4), -1)), {"reduction": "none"}, name="none"
-        ),
+        Sample((log_p(3, 4), _probabilities(rng, (3, 4), -1)), {"reduction": "none"}, name="none"),
         Sample(
             (log_p(3, 4), log_p(3, 4)),
             {"reduction": "batchmean", "log_target": True},
@@ -213,8 +211,12 @@ def layer_norm_samples(rng):
     return [
         Sample((rng.standard_normal((2, 3, 4)), (4,)), name="last"),
         Sample(
-            (rng.standard_normal((2, 3, 4)), (3, 4), rng.standard_normal((3, 4)),
-             rng.standard_normal((3, 4))),
+            (
+                rng.standard_normal((2, 3, 4)),
+                (3, 4),
+                rng.standard_normal((3, 4)),
+                rng.standard_normal((3, 4)),
+            ),
             name="two_dims_affine",
         ),
         Sample(
@@ -240,7 +242,9 @@ def attention_samples(rng):
     return [
         Sample((q(2, 3, 4), q(2, 5, 4), q(2, 5, 6)), name="plain"),
         Sample((q(2, 3, 4), q(2, 5, 4), q(2, 5, 4), keep), name="bool_mask"),
-        Sample((q(2, 3, 4), q(2, 5, 4), q(2, 5, 6), rng.standard_normal((3, 5))), name="float_mask"),
+        Sample(
+            (q(2, 3, 4), q(2, 5, 4), q(2, 5, 6), rng.standard_normal((3, 5))), name="float_mask"
+        ),
         Sample(
             (q(2, 3, 4), q(2, 5, 4), q(2, 5, 6), rng.standard_normal((2, 3, 5))),
             no_grad=(3,),
@@ -263,40 +267,54 @@ def dropout_samples(rng):
 
 OPS: list[OpInfo] = [
     OpInfo(
-        "softmax", gradwork.softmax, torch.softmax, softmax_samples,
+        "softmax",
+        gradwork.softmax,
+        torch.softmax,
+        softmax_samples,
         strategy=lambda: unary_strategy(dim=-1),
     ),
     OpInfo(
-        "log_softmax", gradwork.log_softmax, torch.log_softmax, softmax_samples,
+        "log_softmax",
+        gradwork.log_softmax,
+        torch.log_softmax,
+        softmax_samples,
         strategy=lambda: unary_strategy(dim=-1),
     ),
     OpInfo("cross_entropy", gradwork.cross_entropy, F.cross_entropy, cross_entropy_samples),
     OpInfo("nll_loss", gradwork.nll_loss, F.nll_loss, nll_samples),
+    OpInfo("binary_cross_entropy_with_logits", _bce_logits, _bce_logits_ref, bce_logits_samples),
     OpInfo(
-        "binary_cross_entropy_with_logits", _bce_logits, _bce_logits_ref, bce_logits_samples
-    ),
-    OpInfo(
-        "binary_cross_entropy", gradwork.binary_cross_entropy, F.binary_cross_entropy,
-        bce_samples, gradcheck_atol=1e-4,
+        "binary_cross_entropy",
+        gradwork.binary_cross_entropy,
+        F.binary_cross_entropy,
+        bce_samples,
+        gradcheck_atol=1e-4,
     ),
     OpInfo("mse_loss", gradwork.mse_loss, F.mse_loss, regression_samples()),
     # l1's second derivative is 0 and PyTorch returns it as a ZeroTensor, which .numpy() refuses
     OpInfo("l1_loss", gradwork.l1_loss, F.l1_loss, regression_samples(), gradgrad=False),
     OpInfo("smooth_l1_loss", gradwork.smooth_l1_loss, F.smooth_l1_loss, regression_samples()),
     OpInfo(
-        "smooth_l1_loss_beta", gradwork.smooth_l1_loss, F.smooth_l1_loss,
+        "smooth_l1_loss_beta",
+        gradwork.smooth_l1_loss,
+        F.smooth_l1_loss,
         regression_samples(beta=0.5),
     ),
     OpInfo(
-        "smooth_l1_loss_beta0", gradwork.smooth_l1_loss, F.smooth_l1_loss,
-        regression_samples(beta=0.0), gradgrad=False,
+        "smooth_l1_loss_beta0",
+        gradwork.smooth_l1_loss,
+        F.smooth_l1_loss,
+        regression_samples(beta=0.0),
+        gradgrad=False,
     ),
     OpInfo("huber_loss", gradwork.huber_loss, F.huber_loss, regression_samples(delta=0.7)),
     OpInfo("kl_div", gradwork.kl_div, F.kl_div, kl_div_samples),
     OpInfo("layer_norm", gradwork.layer_norm, F.layer_norm, layer_norm_samples),
     OpInfo(
-        "scaled_dot_product_attention", gradwork.scaled_dot_product_attention,
-        F.scaled_dot_product_attention, attention_samples,
+        "scaled_dot_product_attention",
+        gradwork.scaled_dot_product_attention,
+        F.scaled_dot_product_attention,
+        attention_samples,
     ),
     OpInfo("dropout", gradwork.dropout, F.dropout, dropout_samples),
 ]

@@ -121,8 +121,10 @@ SCHEDULERS = {
 
 
 def momenta(optimizer):
-    return [group["betas"][0] if "betas" in group else group["momentum"]
-            for group in optimizer.param_groups]  # fmt: skip
+    return [
+        group["betas"][0] if "betas" in group else group["momentum"]
+        for group in optimizer.param_groups
+    ]
 
 
 def run(optimizer, scheduler, steps):

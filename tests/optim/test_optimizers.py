@@ -258,8 +258,11 @@ def test_step_works_in_float32():
     optimizer = optim.Adam(params, lr=0.05)
     run_gradwork(optimizer, params, 3)
     assert all(param.dtype == gradwork.float32 for param in params)
-    assert all(value._data.dtype == np.float32 for value in optimizer.state[params[0]].values()
-               if value.ndim > 0)  # fmt: skip
+    assert all(
+        value._data.dtype == np.float32
+        for value in optimizer.state[params[0]].values()
+        if value.ndim > 0
+    )
 
 
 def test_invalid_arguments():

@@ -283,12 +283,10 @@ def test_subset_and_concat():
 
 
 @pytest.mark.parametrize(
-    "lengths", [[3, 7], [0.5, 0.5], [0.3, 0.3, 0.4], [0.33, 0.33, 0.34], [0.1] * 10, [1.0]]
+    "lengths", [[0.5, 0.5], [0.3, 0.3, 0.4], [0.33, 0.33, 0.34], [0.1] * 10, [1.0]]
 )
 @pytest.mark.parametrize("size", [10, 23])
 def test_random_split_sizes_match_pytorch(lengths, size):
-    if all(isinstance(length, int) for length in lengths) and sum(lengths) != size:
-        pytest.skip("integer lengths must sum to the size")
     parts = random_split(range(size), lengths, generator=gradwork.Generator().manual_seed(0))
     reference = torch_data.random_split(range(size), lengths)
     assert [len(part) for part in parts] == [len(part) for part in reference]
@@ -356,8 +354,10 @@ def test_weighted_random_sampler_frequencies():
 def test_weighted_random_sampler_without_replacement():
     generator = gradwork.Generator().manual_seed(0)
     weights = gradwork.tensor([1.0, 0.0, 3.0, 1.0, 10.0])
-    draws = [list(WeightedRandomSampler(weights, 4, replacement=False, generator=generator))
-             for _ in range(2000)]  # fmt: skip
+    draws = [
+        list(WeightedRandomSampler(weights, 4, replacement=False, generator=generator))
+        for _ in range(2000)
+    ]
     assert all(len(set(draw)) == 4 and 1 not in draw for draw in draws)
     # The heaviest index is almost always drawn first: P = 10 / 15.
     first = np.bincount([draw[0] for draw in draws], minlength=5) / len(draws)
@@ -374,7 +374,8 @@ def test_batch_sampler():
     assert len(BatchSampler(sampler, 3, drop_last=True)) == 2
     keys = BatchSampler(["a", "b", "c"], 2, drop_last=False)  # any iterable of keys
     assert list(keys) == [["a", "b"], ["c"]]
-    assert all(isinstance(index, int) for batch in BatchSampler(sampler, 3, False)
-               for index in batch)  # fmt: skip
+    assert all(
+        isinstance(index, int) for batch in BatchSampler(sampler, 3, False) for index in batch
+    )
     with pytest.raises(ValueError, match="batch_size"):
         BatchSampler(sampler, 0, drop_last=False)

@@ -201,12 +201,14 @@ class WeightedRandomSampler(Sampler):
 
     def _indices(self) -> np.ndarray:
         generator = _epoch_generator(self.generator)
-        uniform = generator.random((self.num_samples if self.replacement else len(self.weights),),
-                                   np.float64)  # fmt: skip
+        size = self.num_samples if self.replacement else len(self.weights)
+        uniform = generator.random((size,), np.float64)
         if self.replacement:
             cumulative = np.cumsum(self.weights)
-            # u in [0, 1) scaled to [0, total): the first cumulative weight above it.
-            return np.searchsorted(cumulative, uniform * cumulative[-1], side="right")
+            # u in [0, 1) scaled to [0, total): the first cumulative weight above it. Rounding
+            # can make u * total equal total, so clip to the last index with a positive weight.
+            drawn = np.searchsorted(cumulative, uniform * cumulative[-1], side="right")
+            return np.minimum(drawn, np.flatnonzero(self.weights)[-1]).astype(np.int64)
         with np.errstate(divide="ignore"):
             keys = -np.log1p(-uniform) / self.weights  # Exp(1) / w; inf for zero weights
         return np.argsort(keys, kind="stable")[: self.num_samples].astype(np.int64)
