@@ -120,45 +120,60 @@ def category(d: np.dtype) -> int:
     return _FLOAT if kind == "f" else _BOOL if kind == "b" else _INT
 
 
-def _promote_within(dtypes: list) -> np.dtype | None:
-    """Promote dtypes of one priority tier: the highest category wins, then NumPy's rule."""
-    if not dtypes:
-        return None
-    top = max(category(d) for d in dtypes)
-    result = None
-    for d in dtypes:
-        if category(d) == top:
-            result = d if result is None else np.promote_types(result, d)
-    return result
+def _promote_pair(a: np.dtype, b: np.dtype) -> np.dtype:
+    """Promote two dtypes of one priority tier: the higher category wins, then NumPy's rule."""
+    category_a, category_b = category(a), category(b)
+    if category_a != category_b:
+        return a if category_a > category_b else b
+    return np.promote_types(a, b)
+
+
+# Looked up on every elementwise op with mixed operands, so both tables are precomputed.
+_CATEGORY = {d.numpy: d._category for d in _ALL}
+_PROMOTED = {(a.numpy, b.numpy): _promote_pair(a.numpy, b.numpy) for a in _ALL for b in _ALL}
+_BOOL_NUMPY, _INT64_NUMPY = np.dtype(np.bool_), np.dtype(np.int64)
 
 
 def promote_types(a: dtype, b: dtype) -> dtype:
-    """The dtype PyTorch gives to an operation on two tensors of dtypes ``a`` and ``b``."""
-    return from_numpy(_promote_within([as_dtype(a).numpy, as_dtype(b).numpy]))
+    """The dtype PyTorch gives to an operation on two tensors of dtypes ``a`` and ``b``.
+
+    Example:
+        >>> import gradwork
+        >>> gradwork.promote_types(gradwork.int64, gradwork.float16)
+        gradwork.float16
+    """
+    return from_numpy(_PROMOTED[as_dtype(a).numpy, as_dtype(b).numpy])
 
 
 def result_type(*operands) -> np.dtype:
     """PyTorch's result dtype for an elementwise op over tensors and Python scalars.
 
-    Dimensioned tensors decide, unless a 0-d tensor or a Python scalar is of a higher category
-    (bool < integer < float); a float scalar then gives the default float dtype.
+    Operands fall in three tiers: dimensioned tensors, 0-d tensors, Python scalars. Within a tier
+    the highest category (bool < integer < float) wins, then NumPy's promotion. Dimensioned
+    tensors decide, unless a lower tier holds a higher category; a float scalar then gives the
+    default float dtype.
     """
-    dimensioned, zero_dim, scalars = [], [], []
+    dimensioned = zero_dim = scalar = None
     for operand in operands:
-        array = getattr(operand, "_data", None)
-        if array is not None:
-            (dimensioned if array.ndim else zero_dim).append(array.dtype)
+        if isinstance(operand, float):
+            found, tier = _default_float.numpy, 2
         elif isinstance(operand, _py_bool):
-            scalars.append(np.dtype(np.bool_))
+            found, tier = _BOOL_NUMPY, 2
         elif isinstance(operand, int):
-            scalars.append(np.dtype(np.int64))
-        elif isinstance(operand, float):
-            scalars.append(_default_float.numpy)
+            found, tier = _INT64_NUMPY, 2
         else:
-            raise TypeError(f"unsupported operand of type {type(operand).__name__}")
-    result = _promote_within(dimensioned)
-    for tier in (zero_dim, scalars):
-        candidate = _promote_within(tier)
-        if candidate is not None and (result is None or category(candidate) > category(result)):
+            array = getattr(operand, "_data", None)
+            if array is None:
+                raise TypeError(f"unsupported operand of type {type(operand).__name__}")
+            found, tier = array.dtype, 0 if array.ndim else 1
+        if tier == 0:
+            dimensioned = found if dimensioned is None else _PROMOTED[dimensioned, found]
+        elif tier == 1:
+            zero_dim = found if zero_dim is None else _PROMOTED[zero_dim, found]
+        else:
+            scalar = found if scalar is None else _PROMOTED[scalar, found]
+    result = dimensioned
+    for candidate in (zero_dim, scalar):
+        if candidate is not None and (result is None or _CATEGORY[candidate] > _CATEGORY[result]):
             result = candidate
     return result

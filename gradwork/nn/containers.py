@@ -298,12 +298,15 @@ class ModuleDict(Module):
         return module
 
     def keys(self):
+        """The keys, in insertion order."""
         return self._modules.keys()
 
     def items(self):
+        """``(key, value)`` pairs, in insertion order."""
         return self._modules.items()
 
     def values(self):
+        """The values, in insertion order."""
         return self._modules.values()
 
     def update(self, modules: Mapping[str, Module] | Iterable) -> None:
@@ -423,15 +426,19 @@ class ParameterDict(Module):
         return value
 
     def get(self, key: str, default=None):
+        """The value at ``key``, or ``default`` when absent."""
         return self[key] if key in self else default
 
     def keys(self):
+        """The keys, in insertion order."""
         return self._keys.keys()
 
     def items(self):
+        """``(key, value)`` pairs, in insertion order."""
         return ((key, self[key]) for key in self._keys)
 
     def values(self):
+        """The values, in insertion order."""
         return (self[key] for key in self._keys)
 
     def update(self, parameters: Mapping | Iterable) -> None:

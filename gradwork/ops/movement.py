@@ -66,6 +66,14 @@ def _int_tuple(values, op: str, argument: str) -> tuple:
     return tuple(int(v) for v in values)
 
 
+def _view(x: Tensor, array) -> Tensor:
+    """Wrap a forward result; a view of ``x`` shares x's version counter, as in PyTorch, so that
+    an in-place change through the view (``x[0][1] = 5``) is seen by tensors saved for backward."""
+    if array.base is not None and np.may_share_memory(array, x._data):
+        return Tensor._make(array, x._version_cell)
+    return Tensor._make(array)
+
+
 # -- reshape ------------------------------------------------------------------------------------
 def _infer_shape(shape: tuple, numel: int, op: str, input_shape: tuple) -> tuple:
     """Resolve one ``-1`` in ``shape`` and check the element count."""
@@ -101,7 +109,7 @@ class Reshape(Function):
     @staticmethod
     def forward(ctx, x, shape):
         ctx.shape = x._data.shape
-        return x._data.reshape(shape)
+        return _view(x, x._data.reshape(shape))
 
     @staticmethod
     def backward(ctx, grad):
@@ -318,7 +326,7 @@ class Permute(Function):
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
-        return np.transpose(x._data, dims)
+        return _view(x, np.transpose(x._data, dims))
 
     @staticmethod
     def backward(ctx, grad):
@@ -447,7 +455,7 @@ class BasicIndex(Function):
     @staticmethod
     def forward(ctx, x, index):
         ctx.index, ctx.shape = index, x._data.shape
-        return x._data[_view_index(index)]
+        return _view(x, x._data[_view_index(index)])
 
     @staticmethod
     def backward(ctx, grad):
@@ -553,7 +561,7 @@ class Split(Function):
     def forward(ctx, x, dim, sizes):
         ctx.dim = dim
         bounds = np.cumsum(sizes)[:-1].tolist()
-        return tuple(np.split(x._data, bounds, axis=dim))
+        return tuple(_view(x, piece) for piece in np.split(x._data, bounds, axis=dim))
 
     @staticmethod
     def backward(ctx, *grads):
@@ -748,7 +756,7 @@ class Flip(Function):
     @staticmethod
     def forward(ctx, x, dims):
         ctx.dims = dims
-        return np.flip(x._data, dims)
+        return _view(x, np.flip(x._data, dims))
 
     @staticmethod
     def backward(ctx, grad):

@@ -149,7 +149,7 @@ def _softmax_dim(op: str, input: Tensor, dim, dtype) -> tuple:
     return input, normalize_dim(dim, input.ndim, op)
 
 
-def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+def softmax(input: Tensor, dim: int | None = None, *, dtype=None) -> Tensor:
     """Softmax along ``dim``: ``exp(x_i) / sum_j exp(x_j)``, computed as ``exp(x_i - max x)``.
 
     Rows that are all ``-inf`` give ``nan``, as in PyTorch.
@@ -170,7 +170,7 @@ def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
     return Softmax.apply(input, dim)
 
 
-def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+def log_softmax(input: Tensor, dim: int | None = None, *, dtype=None) -> Tensor:
     """Log-softmax along ``dim``: ``x_i - log sum_j exp(x_j)``, stable for any finite logits.
 
     Args:
@@ -888,31 +888,34 @@ def scaled_dot_product_attention(
     length, source = query.shape[-2], key.shape[-2]
     if scale is None:
         scale = 1 / math.sqrt(query.shape[-1]) if query.shape[-1] else 1.0
-    scores = (query @ key.transpose(-2, -1)) * scale  # (*, L, S)
     check(
         not (is_causal and attn_mask is not None),
         op,
         "attn_mask cannot be given with is_causal=True; fold the causal mask into attn_mask",
         ValueError,
     )
+    scores = (query * scale) @ key.transpose(-2, -1)  # (*, L, S); scaling q is the cheaper side
     keep = np.tril(np.ones((length, source), np.bool_)) if is_causal else None
     if attn_mask is not None:
         check_tensor(attn_mask, op, "attn_mask")
         try:
-            np.broadcast_shapes(attn_mask.shape, scores.shape)
+            fits = np.broadcast_shapes(attn_mask.shape, scores.shape) == scores.shape
         except ValueError:
+            fits = False
+        if not fits:
             raise RuntimeError(
                 f"{op}: attn_mask of shape {format_shape(attn_mask.shape)} does not broadcast to "
                 f"the attention scores of shape {format_shape(scores.shape)} (*, L, S)"
-            ) from None
+            )
         if attn_mask._data.dtype == np.bool_:
             keep = attn_mask._data
         else:
             scores = scores + attn_mask.to(scores.dtype)
     if keep is not None:
         scores = elementwise.where(Tensor._make(keep), scores, -math.inf)
-    dead = np.all(np.isneginf(scores._data), axis=-1, keepdims=True)
-    if dead.any():
+    # only a mask can leave a row with no key (a causal row always keeps its first key)
+    dead = attn_mask is not None and np.all(np.isneginf(scores._data), axis=-1, keepdims=True)
+    if np.any(dead):
         # PyTorch's safe softmax: a row with no key left attends to nothing (zeros, not nan)
         dead = Tensor._make(dead)
         weights = elementwise.where(dead, 0.0, softmax(elementwise.where(dead, 0.0, scores), -1))

@@ -149,9 +149,6 @@ def test_kaiming_errors_and_zero_element():
 def test_trunc_normal_moments(mean, std, a, b):
     values = sample((400, 500), init.trunc_normal_, mean=mean, std=std, a=a, b=b).astype(np.float64)
     assert values.min() >= a and values.max() <= b
-    reference = torch.nn.init.trunc_normal_(
-        torch.empty(400, 500, dtype=torch.float64), mean=mean, std=std, a=a, b=b
-    ).numpy()
     # exact moments of the truncated normal
     alpha, beta = (a - mean) / std, (b - mean) / std
     pdf = lambda x: math.exp(-x * x / 2) / math.sqrt(2 * math.pi)  # noqa: E731
@@ -164,7 +161,10 @@ def test_trunc_normal_moments(mean, std, a, b):
     spread = math.sqrt(exact_var)
     assert values.mean() == pytest.approx(exact_mean, abs=0.01 * spread)
     assert values.std() == pytest.approx(spread, rel=0.01)
-    if alpha > -6 and beta < 6:  # PyTorch's erfinv method is exact only away from the far tails
+    if alpha > -6 and beta < 6:  # PyTorch's erfinv method is exact (and fast) only there
+        reference = torch.nn.init.trunc_normal_(
+            torch.empty(400, 500, dtype=torch.float64), mean=mean, std=std, a=a, b=b
+        ).numpy()
         assert reference.mean() == pytest.approx(exact_mean, abs=0.01 * spread)
 
 

@@ -179,6 +179,22 @@ def test_setitem_bumps_version_and_is_seen_by_saved_tensors():
         y.sum().backward()
 
 
+def test_setitem_through_a_view_bumps_the_base_version():
+    x = gradwork.zeros(3, 4)
+    x[0][1] = 5.0  # x[0] is a view sharing x's version counter, as in PyTorch
+    assert x._version == 1 and float(x[0, 1]._data) == 5.0
+    x.t()[2, 0] = 1.0
+    assert x._version == 2 and float(x[0, 2]._data) == 1.0
+
+    w = gradwork.ones(3, 4, requires_grad=True)
+    h = w * 2
+    y = h * h  # saves h
+    with gradwork.no_grad():
+        h[0][1] = 3.0
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
 def test_setitem_refuses_tensors_that_require_grad():
     leaf = gradwork.zeros(3, requires_grad=True)
     with pytest.raises(RuntimeError, match="setitem"):
