@@ -60,9 +60,7 @@ def composite_workloads(rng):
         ta.grad = None
         chain(ta).backward()
 
-    np.testing.assert_allclose(
-        expression(a, b, c).item(), expression(ta, tb, tc).item(), rtol=1e-4
-    )
+    np.testing.assert_allclose(expression(a, b, c).item(), expression(ta, tb, tc).item(), rtol=1e-4)
     return [
         ("elementwise expression (6 ops, 16x16)", ours, theirs),
         ("chain of 20 scalar ops (16x16)", ours_chain, theirs_chain),

@@ -28,8 +28,10 @@ from gradwork.ops.conv import *  # noqa: F403
 from gradwork.ops.elementwise import *  # noqa: F403
 from gradwork.ops.indexing import *  # noqa: F403
 from gradwork.ops.linalg import *  # noqa: F403
+from gradwork.ops.loss import *  # noqa: F403
 from gradwork.ops.movement import *  # noqa: F403
 from gradwork.ops.nn import *  # noqa: F403
+from gradwork.ops.pool import *  # noqa: F403
 from gradwork.ops.reduce import *  # noqa: F403
 from gradwork.random import (  # noqa: F401
     Generator,

@@ -28,16 +28,16 @@ def make_spirals(points_per_class: int = 200, classes: int = 3, noise: float = 0
     radius = np.tile(np.linspace(0.0, 1.0, points_per_class), classes)
     labels = np.repeat(np.arange(classes), points_per_class)
     angle = (
-        labels * (2 * math.pi / classes)
-        + radius * 4.0
-        + rng.standard_normal(radius.shape) * noise
+        labels * (2 * math.pi / classes) + radius * 4.0 + rng.standard_normal(radius.shape) * noise
     )
     features = np.stack([radius * np.sin(angle), radius * np.cos(angle)], axis=1)
     return gradwork.tensor(features.astype(np.float32)), gradwork.tensor(labels)
 
 
-def train(steps: int = 1000, hidden: int = 64, lr: float = 1.0, seed: int = 0, log_every: int = 100):
-    """Train a 2-hidden-unit-layer MLP on the spirals with full-batch SGD; returns the loss history."""
+def train(
+    steps: int = 1000, hidden: int = 64, lr: float = 1.0, seed: int = 0, log_every: int = 100
+):
+    """Train a one-hidden-layer MLP on the spirals with full-batch SGD; returns the loss history."""
     gradwork.manual_seed(seed)
     features, labels = make_spirals(seed=seed)
     w1 = (gradwork.randn(2, hidden) * math.sqrt(2.0 / 2)).requires_grad_()

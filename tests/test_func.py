@@ -245,3 +245,23 @@ def test_hvp_matches_hessian_times_vector():
         torch.func.grad(lambda x, y: (x * x * y).sum(), argnums=(0, 1)), (tx, ty), (tv, tw)
     )
     _close(products, t_products)
+
+
+def test_transforms_compose_across_kinds():
+    x, tx = _pair(3, seed=24)
+    v, tv = _pair(3, seed=25)
+
+    def f(x):
+        return (x.exp() * x * x).sum()
+
+    _close(
+        func.jvp(func.grad(f), (x,), (v,))[1], torch.func.jvp(torch.func.grad(f), (tx,), (tv,))[1]
+    )
+    _close(
+        func.jacrev(lambda x: func.jvp(lambda y: y * y * y, (x,), (v,))[1])(x),
+        torch.func.jacrev(lambda x: torch.func.jvp(lambda y: y * y * y, (x,), (tv,))[1])(tx),
+    )
+    _close(
+        func.grad(lambda x: func.vjp(lambda y: y.exp() * y, x)[1](v)[0].sum())(x),
+        torch.func.grad(lambda x: torch.func.vjp(lambda y: y.exp() * y, x)[1](tv)[0].sum())(tx),
+    )

@@ -1,4 +1,4 @@
 """Stateless neural-network functions, as ``torch.nn.functional`` (being assembled)."""
 
-from gradwork.ops.nn import *  # noqa: F403
 from gradwork.ops.elementwise import *  # noqa: F403
+from gradwork.ops.nn import *  # noqa: F403

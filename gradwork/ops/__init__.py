@@ -6,7 +6,9 @@ from gradwork.ops import (  # noqa: F401 - the submodules are the public surface
     elementwise,
     indexing,
     linalg,
+    loss,
     movement,
     nn,
+    pool,
     reduce,
 )

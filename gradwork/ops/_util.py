@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import numbers
 
-__all__ = ["normalize_dim", "normalize_dims", "format_shape", "check_tensor", "check"]
+__all__ = [
+    "normalize_dim",
+    "normalize_dims",
+    "format_shape",
+    "check_tensor",
+    "check_floating",
+    "check",
+]
 
 
 def format_shape(shape) -> str:
@@ -18,6 +25,16 @@ def check(condition: bool, op: str, message: str, error=RuntimeError) -> None:
         raise error(f"{op}: {message}")
 
 
+def check_floating(value, op: str, argument: str = "input") -> None:
+    """Raise a TypeError unless ``value`` is a floating-point tensor."""
+    check(
+        value._data.dtype.kind == "f",
+        op,
+        f"expected a floating point {argument}, got {value.dtype}",
+        TypeError,
+    )
+
+
 def check_tensor(value, op: str, argument: str = "input"):
     """Return ``value`` if it is a Tensor, else raise a TypeError naming the op and argument."""
     from gradwork.tensor import Tensor
@@ -28,7 +45,7 @@ def check_tensor(value, op: str, argument: str = "input"):
 
 
 def normalize_dim(dim, ndim: int, op: str) -> int:
-    """A dimension index in ``[0, ndim)`` from a possibly negative ``dim`` (0-d tensors take 0/-1)."""
+    """A dimension index in ``[0, ndim)`` from a possibly negative ``dim`` (0-d: 0 or -1)."""
     if not isinstance(dim, numbers.Integral):
         raise TypeError(f"{op}: dim must be an integer, got {type(dim).__name__}")
     bound = max(ndim, 1)

@@ -22,11 +22,21 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from gradwork.autograd.function import Function
+from gradwork.ops._grid import (
+    as_4d,
+    check_positive,
+    from_4d,
+    int_tuple,
+    is_identity_geometry,
+    lift_to_2d,
+    padded_canvas,
+    window_span,
+    window_view,
+)
 from gradwork.ops._util import check, check_tensor, format_shape
-from gradwork.ops.linalg import MatMul, matmul
+from gradwork.ops.linalg import MatMul
 from gradwork.ops.movement import permute
 from gradwork.tensor import Tensor
 
@@ -37,62 +47,7 @@ __all__ = [
     "conv2d",
     "conv_transpose1d",
     "conv_transpose2d",
-    "max_pool1d",
-    "max_pool2d",
-    "avg_pool1d",
-    "avg_pool2d",
-    "adaptive_avg_pool1d",
-    "adaptive_avg_pool2d",
 ]
-
-
-# -- geometry ---------------------------------------------------------------------------------
-def _tuple(value, n: int, name: str, op: str) -> tuple:
-    """``value`` as a tuple of ``n`` ints (an int is repeated)."""
-    if isinstance(value, numbers.Integral):
-        return (int(value),) * n
-    if isinstance(value, (tuple, list)) and len(value) == 1 and n > 1:
-        value = tuple(value) * n
-    if not (isinstance(value, (tuple, list)) and len(value) == n):
-        raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
-    return tuple(int(v) for v in value)
-
-
-def _span(kernel: int, dilation: int, stride: int, blocks: int) -> int:
-    """The extent of the padded input that ``blocks`` windows read."""
-    return (blocks - 1) * stride + dilation * (kernel - 1) + 1
-
-
-def _canvas(array: np.ndarray, geometry, fill) -> np.ndarray:
-    """The input placed at ``pad_before`` on a grid just large enough for every window."""
-    kernel, dilation, stride, pad, blocks = geometry
-    height, width = array.shape[-2:]
-    span_h = _span(kernel[0], dilation[0], stride[0], blocks[0])
-    span_w = _span(kernel[1], dilation[1], stride[1], blocks[1])
-    if pad == (0, 0) and height >= span_h and width >= span_w:
-        return array  # windows read only inside the input: no copy
-    canvas = np.full(array.shape[:-2] + (span_h, span_w), fill, dtype=array.dtype)
-    rows, cols = min(height, span_h - pad[0]), min(width, span_w - pad[1])
-    if rows > 0 and cols > 0:
-        canvas[..., pad[0] : pad[0] + rows, pad[1] : pad[1] + cols] = array[..., :rows, :cols]
-    return canvas
-
-
-def _windows(canvas: np.ndarray, geometry) -> np.ndarray:
-    """A read-only strided view ``(N, C, kH, kW, blocks_h, blocks_w)`` of every window."""
-    kernel, dilation, stride, _, blocks = geometry
-    s_n, s_c, s_h, s_w = canvas.strides
-    return as_strided(
-        canvas,
-        canvas.shape[:2] + kernel + blocks,
-        (s_n, s_c, dilation[0] * s_h, dilation[1] * s_w, stride[0] * s_h, stride[1] * s_w),
-        writeable=False,
-    )
-
-
-def _is_identity(geometry, size: tuple) -> bool:
-    kernel, dilation, stride, pad, blocks = geometry
-    return kernel == (1, 1) and stride == (1, 1) and pad == (0, 0) and blocks == size
 
 
 # -- the two adjoint primitives ----------------------------------------------------------------
@@ -111,11 +66,11 @@ class Unfold(Function):
         ctx.geometry, ctx.size, ctx.batch_inner = geometry, (height, width), batch_inner
         kernel, _, _, _, blocks = geometry
         rows, positions = c * kernel[0] * kernel[1], blocks[0] * blocks[1]
-        if _is_identity(geometry, (height, width)):
+        if is_identity_geometry(geometry, (height, width)):
             if batch_inner:
                 return array.transpose(1, 0, 2, 3).reshape(c, n * positions)
             return array.reshape(n, c, positions)
-        view = _windows(_canvas(array, geometry, 0), geometry)  # (N, C, kH, kW, bh, bw)
+        view = window_view(padded_canvas(array, geometry, 0), geometry)  # (N, C, kH, kW, bh, bw)
         if batch_inner:
             return view.transpose(1, 2, 3, 0, 4, 5).reshape(rows, n * positions)
         return view.reshape(n, rows, positions)
@@ -142,7 +97,7 @@ class Fold(Function):
             c, n = array.shape[0] // area, array.shape[1] // positions
         else:
             n, c = array.shape[0], array.shape[1] // area
-        if _is_identity(geometry, size):
+        if is_identity_geometry(geometry, size):
             if batch_inner:
                 return array.reshape(c, n, size[0], size[1]).transpose(1, 0, 2, 3)
             return array.reshape(n, c, size[0], size[1])
@@ -151,8 +106,8 @@ class Fold(Function):
             grid = grid.transpose(0, 3, 1, 2, 4, 5)
         else:
             grid = array.reshape(n, c, kernel[0], kernel[1], blocks[0], blocks[1])
-        height = max(_span(kernel[0], dilation[0], stride[0], blocks[0]), pad[0] + size[0])
-        width = max(_span(kernel[1], dilation[1], stride[1], blocks[1]), pad[1] + size[1])
+        height = max(window_span(kernel[0], dilation[0], stride[0], blocks[0]), pad[0] + size[0])
+        width = max(window_span(kernel[1], dilation[1], stride[1], blocks[1]), pad[1] + size[1])
         canvas = np.zeros(grid.shape[:2] + (height, width), dtype=array.dtype)
         rows_end = (blocks[0] - 1) * stride[0] + 1
         cols_end = (blocks[1] - 1) * stride[1] + 1
@@ -178,11 +133,6 @@ def _blocks(op: str, size: tuple, kernel, dilation, padding, stride) -> tuple:
         (size[k] + 2 * padding[k] - dilation[k] * (kernel[k] - 1) - 1) // stride[k] + 1
         for k in range(2)
     )
-
-
-def _check_positive(op: str, **values) -> None:
-    for name, value in values.items():
-        check(all(v > 0 for v in value), op, f"{name} must be positive, got {value}", ValueError)
 
 
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
@@ -212,11 +162,11 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
         op,
         f"expected a 3-D (unbatched) or 4-D (batched) input, got shape {format_shape(shape)}",
     )
-    kernel = _tuple(kernel_size, 2, "kernel_size", op)
-    dilation = _tuple(dilation, 2, "dilation", op)
-    padding = _tuple(padding, 2, "padding", op)
-    stride = _tuple(stride, 2, "stride", op)
-    _check_positive(op, kernel_size=kernel, dilation=dilation, stride=stride)
+    kernel = int_tuple(kernel_size, 2, "kernel_size", op)
+    dilation = int_tuple(dilation, 2, "dilation", op)
+    padding = int_tuple(padding, 2, "padding", op)
+    stride = int_tuple(stride, 2, "stride", op)
+    check_positive(op, kernel_size=kernel, dilation=dilation, stride=stride)
     x = input if len(shape) == 4 else input.reshape((1,) + shape)
     blocks = _blocks(op, shape[-2:], kernel, dilation, padding, stride)
     _check_blocks(op, shape, shape[-2:], blocks, kernel, dilation, padding)
@@ -253,12 +203,12 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
         op,
         f"expected a 2-D (unbatched) or 3-D (batched) input, got shape {format_shape(shape)}",
     )
-    size = _tuple(output_size, 2, "output_size", op)
-    kernel = _tuple(kernel_size, 2, "kernel_size", op)
-    dilation = _tuple(dilation, 2, "dilation", op)
-    padding = _tuple(padding, 2, "padding", op)
-    stride = _tuple(stride, 2, "stride", op)
-    _check_positive(op, kernel_size=kernel, dilation=dilation, stride=stride)
+    size = int_tuple(output_size, 2, "output_size", op)
+    kernel = int_tuple(kernel_size, 2, "kernel_size", op)
+    dilation = int_tuple(dilation, 2, "dilation", op)
+    padding = int_tuple(padding, 2, "padding", op)
+    stride = int_tuple(stride, 2, "stride", op)
+    check_positive(op, kernel_size=kernel, dilation=dilation, stride=stride)
     kernel_area = kernel[0] * kernel[1]
     check(
         shape[-2] % kernel_area == 0,
@@ -292,37 +242,6 @@ def _check_blocks(op: str, shape, size, blocks, kernel, dilation, padding, dims=
 
 
 # -- convolution --------------------------------------------------------------------------------
-def _spatial(op: str, input: Tensor, dims: int) -> tuple:
-    """The input as a 4-D tensor, and whether a batch dimension was added."""
-    shape = input._data.shape
-    check(
-        len(shape) in (dims + 1, dims + 2),
-        op,
-        f"expected a {dims + 1}-D (unbatched) or {dims + 2}-D (batched) input, got shape "
-        f"{format_shape(shape)}",
-    )
-    unbatched = len(shape) == dims + 1
-    batched_shape = (1,) + shape if unbatched else shape
-    if dims == 1:
-        batched_shape = batched_shape[:2] + (1,) + batched_shape[2:]
-    x = input if batched_shape == shape else input.reshape(batched_shape)
-    return x, unbatched
-
-
-def _unspatial(out: Tensor, dims: int, unbatched: bool) -> Tensor:
-    shape = out._data.shape
-    if dims == 1:
-        shape = shape[:2] + shape[3:]
-    if unbatched:
-        shape = shape[1:]
-    return out if shape == out._data.shape else out.reshape(shape)
-
-
-def _lift(value: tuple, dims: int, neutral: int) -> tuple:
-    """A 1-D parameter as a 2-D one, with ``neutral`` for the added height."""
-    return value if dims == 2 else (neutral,) + value
-
-
 def _check_bias(op: str, bias, channels: int, input: Tensor):
     if bias is None:
         return None
@@ -352,7 +271,7 @@ def _weight_pattern(dims: int, channels: str) -> str:
 def _convolution(op, dims, input, weight, bias, stride, padding, dilation, groups) -> Tensor:
     check_tensor(input, op)
     check_tensor(weight, op, "weight")
-    x, unbatched = _spatial(op, input, dims)
+    x, unbatched = as_4d(op, input, dims)
     n, channels, height, width = x._data.shape
     w_shape = weight._data.shape
     check(
@@ -381,10 +300,10 @@ def _convolution(op, dims, input, weight, bias, stride, padding, dilation, group
         f"out_channels ({out_channels}) must be divisible by groups ({groups})",
     )
     _check_dtype(op, input, weight, "weight")
-    kernel = _lift(tuple(w_shape[2:]), dims, 1)
-    stride = _lift(_tuple(stride, dims, "stride", op), dims, 1)
-    dilation = _lift(_tuple(dilation, dims, "dilation", op), dims, 1)
-    _check_positive(op, stride=stride, dilation=dilation)
+    kernel = lift_to_2d(tuple(w_shape[2:]), dims, 1)
+    stride = lift_to_2d(int_tuple(stride, dims, "stride", op), dims, 1)
+    dilation = lift_to_2d(int_tuple(dilation, dims, "dilation", op), dims, 1)
+    check_positive(op, stride=stride, dilation=dilation)
     size = (height, width)
     if isinstance(padding, str):
         check(
@@ -407,7 +326,7 @@ def _convolution(op, dims, input, weight, bias, stride, padding, dilation, group
             pad = tuple(dilation[k] * (kernel[k] - 1) // 2 for k in range(2))
             blocks = size
     else:
-        pad = _lift(_tuple(padding, dims, "padding", op), dims, 0)
+        pad = lift_to_2d(int_tuple(padding, dims, "padding", op), dims, 0)
         check(
             all(p >= 0 for p in pad), op, f"padding must be non-negative, got {padding}", ValueError
         )
@@ -431,7 +350,7 @@ def _convolution(op, dims, input, weight, bias, stride, padding, dilation, group
     out = permute(out.reshape((out_channels, n) + blocks), (1, 0, 2, 3))
     if bias is not None:
         out = out + bias
-    return _unspatial(out, dims, unbatched)
+    return from_4d(out, dims, unbatched)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> Tensor:
@@ -489,7 +408,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
 def _transposed(op, dims, input, weight, bias, stride, padding, output_padding, groups, dilation):
     check_tensor(input, op)
     check_tensor(weight, op, "weight")
-    x, unbatched = _spatial(op, input, dims)
+    x, unbatched = as_4d(op, input, dims)
     n, channels, height, width = x._data.shape
     w_shape = weight._data.shape
     check(
@@ -513,12 +432,12 @@ def _transposed(op, dims, input, weight, bias, stride, padding, output_padding, 
     _check_dtype(op, input, weight, "weight")
     group_out = w_shape[1]
     out_channels = group_out * groups
-    kernel = _lift(tuple(w_shape[2:]), dims, 1)
-    stride = _lift(_tuple(stride, dims, "stride", op), dims, 1)
-    dilation = _lift(_tuple(dilation, dims, "dilation", op), dims, 1)
-    pad = _lift(_tuple(padding, dims, "padding", op), dims, 0)
-    extra = _lift(_tuple(output_padding, dims, "output_padding", op), dims, 0)
-    _check_positive(op, stride=stride, dilation=dilation)
+    kernel = lift_to_2d(tuple(w_shape[2:]), dims, 1)
+    stride = lift_to_2d(int_tuple(stride, dims, "stride", op), dims, 1)
+    dilation = lift_to_2d(int_tuple(dilation, dims, "dilation", op), dims, 1)
+    pad = lift_to_2d(int_tuple(padding, dims, "padding", op), dims, 0)
+    extra = lift_to_2d(int_tuple(output_padding, dims, "output_padding", op), dims, 0)
+    check_positive(op, stride=stride, dilation=dilation)
     check(all(p >= 0 for p in pad), op, f"padding must be non-negative, got {padding}", ValueError)
     check(
         all(0 <= extra[k] < max(stride[k], dilation[k]) for k in range(2)),
@@ -554,7 +473,7 @@ def _transposed(op, dims, input, weight, bias, stride, padding, output_padding, 
     out = Fold.apply(cols, (kernel, dilation, stride, pad, (height, width)), size, True)
     if bias is not None:
         out = out + bias
-    return _unspatial(out, dims, unbatched)
+    return from_4d(out, dims, unbatched)
 
 
 def conv_transpose2d(
@@ -628,408 +547,3 @@ def conv_transpose1d(
         groups,
         dilation,
     )
-
-
-# -- pooling ----------------------------------------------------------------------------------
-def _pool_blocks(op, size, kernel, stride, pad, dilation, ceil_mode) -> tuple:
-    """Output size per dim; in ceil mode the last window must start inside the input or the
-    left padding (PyTorch's rule)."""
-    blocks = []
-    for k in range(2):
-        extent = size[k] + 2 * pad[k] - dilation[k] * (kernel[k] - 1) - 1
-        count = (extent + (stride[k] - 1 if ceil_mode else 0)) // stride[k] + 1
-        if ceil_mode and (count - 1) * stride[k] >= size[k] + pad[k]:
-            count -= 1
-        blocks.append(count)
-    return tuple(blocks)
-
-
-def _pool_setup(op, dims, input, kernel_size, stride, padding, dilation, ceil_mode):
-    check_tensor(input, op)
-    x, unbatched = _spatial(op, input, dims)
-    kernel = _lift(_tuple(kernel_size, dims, "kernel_size", op), dims, 1)
-    stride = (
-        kernel
-        if stride is None or stride == [] or stride == ()
-        else _lift(_tuple(stride, dims, "stride", op), dims, 1)
-    )
-    pad = _lift(_tuple(padding, dims, "padding", op), dims, 0)
-    dilation = _lift(_tuple(dilation, dims, "dilation", op), dims, 1)
-    _check_positive(op, kernel_size=kernel, stride=stride, dilation=dilation)
-    check(
-        all(0 <= pad[k] <= kernel[k] // 2 for k in range(2)),
-        op,
-        f"pad should be at most half of kernel size, but got padding={padding} and "
-        f"kernel_size={kernel_size}",
-        ValueError,
-    )
-    size = x._data.shape[2:]
-    blocks = _pool_blocks(op, size, kernel, stride, pad, dilation, ceil_mode)
-    check(
-        blocks[0] > 0 and blocks[1] > 0,
-        op,
-        f"input of shape {format_shape(input._data.shape)} is too small: the computed output "
-        f"size {blocks[2 - dims :]} is not positive",
-    )
-    return x, unbatched, (kernel, dilation, stride, pad, blocks)
-
-
-def _offsets(kernel) -> list:
-    return [(i, j) for i in range(kernel[0]) for j in range(kernel[1])]
-
-
-class WindowSum(Function):
-    """out[l] = sum_k w_k[l] x[window l, offset k], a weighted sum over each window with
-    ``rule = ("avg", divisor)`` (w_k = 1 / divisor) or ``("max", masks)`` (w_k = masks[k], a
-    one-hot selection);  its gradient is :class:`WindowScatter`, its adjoint."""
-
-    @staticmethod
-    def forward(ctx, x, geometry, rule):
-        ctx.geometry, ctx.size, ctx.rule = geometry, x._data.shape[2:], rule
-        view = _windows(_canvas(x._data, geometry, 0), geometry)  # (N, C, kH, kW, bh, bw)
-        kind, data = rule
-        # kH*kW passes over strided views: no copy of the windows, no reduction over them
-        if kind == "avg":
-            out = view[:, :, 0, 0].copy()
-            for i, j in _offsets(geometry[0])[1:]:
-                out += view[:, :, i, j]
-            out /= data
-            return out
-        out = np.zeros(view.shape[:2] + view.shape[4:], dtype=x._data.dtype)
-        for k, (i, j) in enumerate(_offsets(geometry[0])):
-            np.copyto(out, view[:, :, i, j], where=data[k])
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        return WindowScatter.apply(grad, ctx.geometry, ctx.size, ctx.rule), None, None
-
-
-class WindowScatter(Function):
-    """x[window l, offset k] += w_k[l] g[l], summed where windows overlap (the adjoint of
-    :class:`WindowSum`, which is also its gradient)."""
-
-    @staticmethod
-    def forward(ctx, g, geometry, size, rule):
-        ctx.geometry, ctx.rule = geometry, rule
-        kernel, dilation, stride, pad, blocks = geometry
-        array = g._data
-        kind, data = rule
-        height = max(_span(kernel[0], dilation[0], stride[0], blocks[0]), pad[0] + size[0])
-        width = max(_span(kernel[1], dilation[1], stride[1], blocks[1]), pad[1] + size[1])
-        canvas = np.zeros(array.shape[:2] + (height, width), dtype=array.dtype)
-        rows_end = (blocks[0] - 1) * stride[0] + 1
-        cols_end = (blocks[1] - 1) * stride[1] + 1
-        if kind == "avg":
-            share = array / data
-        for k, (i, j) in enumerate(_offsets(kernel)):
-            top, left = i * dilation[0], j * dilation[1]
-            target = canvas[
-                :, :, top : top + rows_end : stride[0], left : left + cols_end : stride[1]
-            ]
-            target += share if kind == "avg" else array * data[k]
-        if (height, width) != tuple(size):
-            canvas = canvas[:, :, pad[0] : pad[0] + size[0], pad[1] : pad[1] + size[1]]
-        return canvas
-
-    @staticmethod
-    def backward(ctx, grad):
-        return WindowSum.apply(grad, ctx.geometry, ctx.rule), None, None, None
-
-
-class MaxPool(Function):
-    """out = max of x over each window;  dx = the gradient scattered to the (first) arg max of
-    each window (:class:`WindowScatter` with the one-hot masks fixed: differentiable again).
-
-    The windows are copied out once, offset-major ``(kH*kW, N, C, bh, bw)``, so that the max and
-    the masks are contiguous elementwise passes (a reduction over a short strided axis is slow).
-    """
-
-    @staticmethod
-    def forward(ctx, x, geometry, return_indices):
-        array = x._data
-        width = array.shape[3]
-        kernel, dilation, stride, pad, blocks = geometry
-        low = -np.inf if array.dtype.kind == "f" else np.iinfo(array.dtype).min
-        view = _windows(_canvas(array, geometry, low), geometry)  # (N, C, kH, kW, bh, bw)
-        area = kernel[0] * kernel[1]
-        windows = view.transpose(2, 3, 0, 1, 4, 5).reshape((area,) + view.shape[:2] + blocks)
-        out = windows.max(axis=0)  # propagates NaN, as PyTorch does
-        ctx.geometry, ctx.size = geometry, array.shape[2:]
-        if not (ctx.needs_input_grad or return_indices):
-            return out
-        # one-hot masks of the first maximum in row-major window order (PyTorch's choice)
-        nan = array.dtype.kind == "f" and bool(np.isnan(out).any())
-        masks = windows == out
-        if nan:
-            masks |= np.isnan(windows)
-        taken = masks[0].copy()
-        for k in range(1, area):
-            masks[k] &= ~taken
-            taken |= masks[k]
-        ctx.masks = masks
-        if not return_indices:
-            return out
-        # flat index into the unpadded H * W plane, as PyTorch returns
-        arg = np.argmax(masks, axis=0)
-        offset_h, offset_w = np.divmod(arg, kernel[1])
-        row = np.arange(blocks[0])[:, None] * stride[0] - pad[0] + offset_h * dilation[0]
-        col = np.arange(blocks[1]) * stride[1] - pad[1] + offset_w * dilation[1]
-        return out, (row * width + col).astype(np.int64)
-
-    @staticmethod
-    def backward(ctx, grad, *unused):
-        rule = ("max", ctx.masks)
-        return WindowScatter.apply(grad, ctx.geometry, ctx.size, rule), None, None
-
-
-def _max_pool(op, dims, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
-    x, unbatched, geometry = _pool_setup(
-        op, dims, input, kernel_size, stride, padding, dilation, ceil_mode
-    )
-    result = MaxPool.apply(x, geometry, bool(return_indices))
-    if return_indices:
-        out, indices = result
-        return _unspatial(out, dims, unbatched), _unspatial(indices, dims, unbatched)
-    return _unspatial(result, dims, unbatched)
-
-
-def max_pool2d(
-    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
-):
-    """2-D max pooling: ``out[n, c, h, w] = max_{i, j} x[n, c, s h + d i - p, s w + d j - p]``.
-
-    Padding is implicit -inf; the gradient goes to the first maximum of each window.
-
-    Args:
-        input: ``(N, C, H, W)`` or unbatched ``(C, H, W)``.
-        kernel_size: an int or a pair.
-        stride: defaults to ``kernel_size``.
-        padding: at most half the kernel size.
-        dilation: spacing between window elements.
-        ceil_mode: round the output size up (windows may run past the bottom/right edge).
-        return_indices: also return the flat ``h * W + w`` index of each maximum (int64).
-
-    Shape: ``(N, C, H, W) -> (N, C, H_out, W_out)``,
-    ``H_out = (H + 2 p - d (k - 1) - 1) / s + 1`` rounded down (up with ``ceil_mode``).
-
-    Example:
-        >>> import gradwork
-        >>> x = gradwork.arange(16.0).reshape(1, 1, 4, 4)
-        >>> gradwork.max_pool2d(x, 2)
-        tensor([[[[ 5.,  7.],
-                  [13., 15.]]]])
-    """
-    return _max_pool(
-        "max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
-    )
-
-
-def max_pool1d(
-    input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
-):
-    """1-D max pooling: ``out[n, c, t] = max_k x[n, c, s t + d k - p]``.
-
-    Args:
-        input: ``(N, C, L)`` or unbatched ``(C, L)``.
-        kernel_size, stride, padding, dilation, ceil_mode, return_indices: as for
-            :func:`max_pool2d` (ints or 1-tuples; indices index ``L``).
-
-    Shape: ``(N, C, L) -> (N, C, L_out)``.
-
-    Example:
-        >>> import gradwork
-        >>> gradwork.max_pool1d(gradwork.tensor([[1.0, 3.0, 2.0, 5.0, 4.0]]), 2)
-        tensor([[3., 5.]])
-    """
-    return _max_pool(
-        "max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices
-    )
-
-
-def _avg_divisor(size, geometry, count_include_pad, divisor_override, dtype) -> np.ndarray:
-    """PyTorch's divisor per output position (bh, bw): the window clipped to the padded input
-    (count_include_pad) or to the input itself."""
-    if divisor_override is not None:
-        return np.asarray(divisor_override, dtype=dtype)
-    kernel, _, stride, pad, blocks = geometry
-    counts = []
-    for k in range(2):
-        start = np.arange(blocks[k]) * stride[k] - pad[k]
-        end = np.minimum(start + kernel[k], size[k] + pad[k])
-        if count_include_pad:
-            counts.append(end - start)
-        else:
-            counts.append(np.minimum(end, size[k]) - np.maximum(start, 0))
-    return np.multiply.outer(counts[0], counts[1]).astype(dtype)
-
-
-def _avg_pool(
-    op, dims, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
-):
-    x, unbatched, geometry = _pool_setup(
-        op, dims, input, kernel_size, stride, padding, 1, ceil_mode
-    )
-    check(
-        x._data.dtype.kind == "f",
-        op,
-        f"expected a floating point input, got {input.dtype}",
-    )
-    if divisor_override is not None:
-        check(divisor_override != 0, op, "divisor must be not zero", ValueError)
-    divisor = _avg_divisor(
-        x._data.shape[2:], geometry, count_include_pad, divisor_override, x._data.dtype
-    )
-    return _unspatial(WindowSum.apply(x, geometry, ("avg", divisor)), dims, unbatched)
-
-
-def avg_pool2d(
-    input,
-    kernel_size,
-    stride=None,
-    padding=0,
-    ceil_mode=False,
-    count_include_pad=True,
-    divisor_override=None,
-) -> Tensor:
-    """2-D average pooling: ``out[n, c, h, w] = sum_{i,j} x[n, c, s h + i - p, s w + j - p] / D``.
-
-    ``D`` is the window size (see ``count_include_pad``) or ``divisor_override``.
-
-    Args:
-        input: ``(N, C, H, W)`` or unbatched ``(C, H, W)``.
-        kernel_size: an int or a pair.
-        stride: defaults to ``kernel_size``.
-        padding: zero padding, at most half the kernel size.
-        ceil_mode: round the output size up.
-        count_include_pad: count padded zeros in the divisor (windows running past the padding
-            in ceil mode are clipped to it, as in PyTorch).
-        divisor_override: divide by this number instead.
-
-    Shape: ``(N, C, H, W) -> (N, C, H_out, W_out)``, ``H_out = (H + 2 p - k) / s + 1`` rounded
-    down (up with ``ceil_mode``).
-
-    Example:
-        >>> import gradwork
-        >>> gradwork.avg_pool2d(gradwork.arange(16.0).reshape(1, 1, 4, 4), 2)
-        tensor([[[[ 2.5,  4.5],
-                  [10.5, 12.5]]]])
-    """
-    return _avg_pool(
-        "avg_pool2d",
-        2,
-        input,
-        kernel_size,
-        stride,
-        padding,
-        ceil_mode,
-        count_include_pad,
-        divisor_override,
-    )
-
-
-def avg_pool1d(
-    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True
-) -> Tensor:
-    """1-D average pooling: ``out[n, c, t] = (1 / |window|) sum_k x[n, c, s t + k - p]``.
-
-    Args:
-        input: ``(N, C, L)`` or unbatched ``(C, L)``.
-        kernel_size, stride, padding, ceil_mode, count_include_pad: as for :func:`avg_pool2d`.
-
-    Shape: ``(N, C, L) -> (N, C, L_out)``.
-
-    Example:
-        >>> import gradwork
-        >>> gradwork.avg_pool1d(gradwork.tensor([[1.0, 3.0, 2.0, 6.0]]), 2)
-        tensor([[2., 4.]])
-    """
-    return _avg_pool(
-        "avg_pool1d", 1, input, kernel_size, stride, padding, ceil_mode, count_include_pad, None
-    )
-
-
-def _adaptive_matrix(size: int, out: int, dtype) -> np.ndarray:
-    """(out, size) averaging matrix: row i averages [floor(i size/out), ceil((i+1) size/out))."""
-    matrix = np.zeros((out, size), dtype=dtype)
-    for i in range(out):
-        start, end = (i * size) // out, -(-((i + 1) * size) // out)
-        matrix[i, start:end] = 1.0 / (end - start)
-    return matrix
-
-
-def _adaptive_avg(op: str, dims: int, input: Tensor, output_size) -> Tensor:
-    check_tensor(input, op)
-    shape = input._data.shape
-    check(
-        len(shape) in (dims + 1, dims + 2),
-        op,
-        f"expected a {dims + 1}-D (unbatched) or {dims + 2}-D (batched) input, got shape "
-        f"{format_shape(shape)}",
-    )
-    check(input._data.dtype.kind == "f", op, f"expected a floating point input, got {input.dtype}")
-    sizes = shape[-dims:]
-    if output_size is None or isinstance(output_size, numbers.Integral):
-        output_size = (output_size,) * dims
-    check(
-        isinstance(output_size, (tuple, list)) and len(output_size) == dims,
-        op,
-        f"output_size must be an int or a tuple of {dims}, got {output_size!r}",
-        ValueError,
-    )
-    outs = tuple(size if o is None else int(o) for o, size in zip(output_size, sizes))
-    check(
-        all(o > 0 for o in outs) and all(s > 0 for s in sizes),
-        op,
-        f"expected positive output_size and non-empty spatial dims, got output_size {outs} for "
-        f"input of shape {format_shape(shape)}",
-    )
-    lead = shape[:-dims]
-    if all(size % o == 0 for size, o in zip(sizes, outs)):
-        # equal windows: a reshape and a mean, no copy
-        split = sum(((o, size // o) for o, size in zip(outs, sizes)), ())
-        window_dims = tuple(len(lead) + 2 * k + 1 for k in range(dims))
-        return input.reshape(lead + split).mean(window_dims)
-    # uneven windows: averaging matrices, out = A_h x A_w^T
-    dtype = input._data.dtype
-    out = input
-    if dims == 2:
-        out = matmul(Tensor._make(_adaptive_matrix(sizes[0], outs[0], dtype)), out)
-    return matmul(
-        out, Tensor._make(np.ascontiguousarray(_adaptive_matrix(sizes[-1], outs[-1], dtype).T))
-    )
-
-
-def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
-    """2-D adaptive average pooling: output cell ``(i, j)`` averages rows
-    ``[floor(i H / H_out), ceil((i + 1) H / H_out))`` and the columns likewise.
-
-    Args:
-        input: ``(N, C, H, W)`` or unbatched ``(C, H, W)``.
-        output_size: an int or a pair ``(H_out, W_out)``; ``None`` keeps that input size.
-
-    Shape: ``(N, C, H, W) -> (N, C, H_out, W_out)``.
-
-    Example:
-        >>> import gradwork
-        >>> gradwork.adaptive_avg_pool2d(gradwork.ones(2, 8, 7, 7), 1).shape
-        (2, 8, 1, 1)
-    """
-    return _adaptive_avg("adaptive_avg_pool2d", 2, input, output_size)
-
-
-def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
-    """1-D adaptive average pooling: cell ``t`` averages ``[floor(t L/L_o), ceil((t+1) L/L_o))``.
-
-    Args:
-        input: ``(N, C, L)`` or unbatched ``(C, L)``.
-        output_size: an int ``L_out``.
-
-    Shape: ``(N, C, L) -> (N, C, L_out)``.
-
-    Example:
-        >>> import gradwork
-        >>> gradwork.adaptive_avg_pool1d(gradwork.tensor([[1.0, 2.0, 3.0, 4.0, 5.0]]), 2)
-        tensor([[2., 4.]])
-    """
-    return _adaptive_avg("adaptive_avg_pool1d", 1, input, output_size)

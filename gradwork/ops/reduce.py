@@ -181,10 +181,23 @@ def _correction(op: str, unbiased, correction) -> float:
     return 0 if unbiased is False else 1
 
 
+def _first_along(data, dims: tuple):
+    """The first element of each slice over ``dims`` (keepdim shape), to shift the data by."""
+    return data[tuple(slice(0, 1) if axis in dims else slice(None) for axis in range(data.ndim))]
+
+
+def _centered(data, dims: tuple):
+    """``data - mean(data)`` over ``dims``, shifted by a sample first: constant slices give exact
+    zeros (so std there is exactly 0, as in PyTorch) and large offsets lose no digits."""
+    shifted = data - _first_along(data, dims)
+    with np.errstate(divide="ignore", invalid="ignore"):  # an empty slice has a nan mean
+        return shifted - np.sum(shifted, axis=dims, keepdims=True) / _count(data.shape, dims)
+
+
 def _variance(data, dims: tuple, keepdim: bool, dof: float):
     """Two-pass variance (mean first, then squared deviations): no cancellation."""
-    with np.errstate(divide="ignore", invalid="ignore"):  # empty or dof 0: nan/inf, as PyTorch
-        centered = data - np.sum(data, axis=dims, keepdims=True) / _count(data.shape, dims)
+    centered = _centered(data, dims)
+    with np.errstate(divide="ignore", invalid="ignore"):  # dof 0: inf or nan, as PyTorch
         return np.sum(centered * centered, axis=dims, keepdims=keepdim) / dof
 
 
@@ -192,7 +205,8 @@ def _variance_backward(grad_var: Tensor, x: Tensor, dims: tuple, keepdim: bool, 
     """d var/dx = 2 (x - mean(x)) / dof, times the incoming gradient."""
     scale = 2.0 / dof if dof > 0 else math.inf
     grad_var = expand_reduced(grad_var, x._data.shape, dims, keepdim)
-    return grad_var * (x - mean(x, dims, keepdim=True)) * scale
+    shifted = x - Tensor._make(_first_along(x._data, dims))  # a constant shift, as in forward
+    return grad_var * (shifted - mean(shifted, dims, keepdim=True)) * scale
 
 
 class Var(Function):

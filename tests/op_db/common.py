@@ -56,7 +56,9 @@ def binary_strategy(low: float = -3.0, high: float = 3.0):
     """Samples ``(a, b)`` with mutually broadcastable shapes (size-1 dims, 0-d, empty dims)."""
     shapes = hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=4, max_side=4)
     return shapes.flatmap(
-        lambda s: st.tuples(_array(s.input_shapes[0], low, high), _array(s.input_shapes[1], low, high))
+        lambda s: st.tuples(
+            _array(s.input_shapes[0], low, high), _array(s.input_shapes[1], low, high)
+        )
     ).map(lambda pair: Sample(pair))
 
 
@@ -77,7 +79,9 @@ def reduction_strategy(low: float = -3.0, high: float = 3.0, allow_empty: bool =
                 st.one_of(
                     st.none(),
                     st.integers(-ndim, ndim - 1),
-                    st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True).map(tuple),
+                    st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True).map(
+                        tuple
+                    ),
                 )
             )
         keepdim = draw(st.booleans())

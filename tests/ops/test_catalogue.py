@@ -78,6 +78,8 @@ def _to_numpy(value):
     if isinstance(value, gradwork.Tensor):
         return value.detach().numpy()
     if isinstance(value, torch.Tensor):
+        if value._is_zerotensor():  # PyTorch's symbolic zeros (e.g. second derivative of |x|)
+            return np.zeros(value.shape, torch.empty(0, dtype=value.dtype).numpy().dtype)
         return value.detach().numpy()
     return np.asarray(value)
 
@@ -188,25 +190,35 @@ def test_second_order_matches_torch(info, sample):
     rng = np.random.default_rng(2)
     vectors = [rng.standard_normal(t.shape) for t in theirs_out]
     our_first = gradwork.autograd.grad(
-        ours_out, our_leaves, [gradwork.tensor(v) for v in vectors], create_graph=True,
+        ours_out,
+        our_leaves,
+        [gradwork.tensor(v) for v in vectors],
+        create_graph=True,
         allow_unused=True,
     )
     their_first = torch.autograd.grad(
-        theirs_out, their_leaves, [torch.tensor(v) for v in vectors], create_graph=True,
+        theirs_out,
+        their_leaves,
+        [torch.tensor(v) for v in vectors],
+        create_graph=True,
         allow_unused=True,
     )
     weights = [rng.standard_normal(t.shape) if t is not None else None for t in their_first]
     our_scalar = sum(
-        (g * gradwork.tensor(w)).sum() for g, w in zip(our_first, weights) if g is not None and w is not None
+        (g * gradwork.tensor(w)).sum()
+        for g, w in zip(our_first, weights)
+        if g is not None and w is not None
     )
     their_scalar = sum(
         (g * torch.tensor(w)).sum() for g, w in zip(their_first, weights) if g is not None
     )
     if not isinstance(their_scalar, torch.Tensor) or not their_scalar.requires_grad:
         pytest.skip("the first derivative does not depend on the inputs (linear op)")
-    our_second = gradwork.autograd.grad(our_scalar, our_leaves, allow_unused=True) if (
-        isinstance(our_scalar, gradwork.Tensor) and our_scalar.requires_grad
-    ) else [None] * len(our_leaves)
+    our_second = (
+        gradwork.autograd.grad(our_scalar, our_leaves, allow_unused=True)
+        if (isinstance(our_scalar, gradwork.Tensor) and our_scalar.requires_grad)
+        else [None] * len(our_leaves)
+    )
     their_second = torch.autograd.grad(their_scalar, their_leaves, allow_unused=True)
     for k, (o, t) in enumerate(zip(our_second, their_second)):
         if t is None:
@@ -219,9 +231,17 @@ def test_second_order_matches_torch(info, sample):
 
 
 def _floating(value) -> bool:
-    return hasattr(value, "dtype") and value.dtype in (
-        gradwork.float32, gradwork.float64, torch.float32, torch.float64,
-    ) and value.requires_grad
+    return (
+        hasattr(value, "dtype")
+        and value.dtype
+        in (
+            gradwork.float32,
+            gradwork.float64,
+            torch.float32,
+            torch.float64,
+        )
+        and value.requires_grad
+    )
 
 
 @pytest.mark.parametrize(
