@@ -1,4 +1,114 @@
-"""Stateless neural-network functions, as ``torch.nn.functional`` (being assembled)."""
+"""Stateless neural-network functions, as ``torch.nn.functional``.
 
-from gradwork.ops.elementwise import *  # noqa: F403
-from gradwork.ops.nn import *  # noqa: F403
+Everything here is a gradwork op defined in ``gradwork.ops`` (re-exported under PyTorch's names),
+or a short composite of them.
+"""
+
+from __future__ import annotations
+
+from gradwork.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold
+from gradwork.ops.elementwise import (
+    elu,
+    gelu,
+    leaky_relu,
+    relu,
+    sigmoid,
+    silu,
+    softplus,
+    tanh,
+)
+from gradwork.ops.linalg import linear
+from gradwork.ops.loss import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
+from gradwork.ops.movement import pad
+from gradwork.ops.nn import dropout, layer_norm, log_softmax, scaled_dot_product_attention, softmax
+from gradwork.ops.pool import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+)
+from gradwork.tensor import Tensor
+
+__all__ = [
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "conv1d",
+    "conv2d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "cross_entropy",
+    "dropout",
+    "elu",
+    "fold",
+    "gelu",
+    "huber_loss",
+    "kl_div",
+    "l1_loss",
+    "layer_norm",
+    "leaky_relu",
+    "linear",
+    "log_softmax",
+    "max_pool1d",
+    "max_pool2d",
+    "mse_loss",
+    "nll_loss",
+    "normalize",
+    "one_hot",
+    "pad",
+    "relu",
+    "scaled_dot_product_attention",
+    "sigmoid",
+    "silu",
+    "smooth_l1_loss",
+    "softmax",
+    "softplus",
+    "tanh",
+    "unfold",
+]
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """Class indices of shape ``(*)`` as one-hot int64 vectors of shape ``(*, num_classes)``.
+
+    Example:
+        >>> import gradwork
+        >>> one_hot(gradwork.tensor([0, 2]), 3)
+        tensor([[1, 0, 0],
+                [0, 0, 1]])
+    """
+    import numpy as np
+
+    indices = tensor._data
+    if indices.dtype.kind not in "iu":
+        raise RuntimeError(
+            f"one_hot: expected an integer tensor of class indices, got {tensor.dtype}"
+        )
+    if num_classes == -1:
+        num_classes = int(indices.max()) + 1 if indices.size else 0
+    if indices.size and (indices.min() < 0 or indices.max() >= num_classes):
+        raise RuntimeError(
+            f"one_hot: class values must be in [0, {num_classes}), got values in "
+            f"[{int(indices.min())}, {int(indices.max())}]"
+        )
+    return Tensor._make((indices[..., None] == np.arange(num_classes)).astype(np.int64))
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """``input / max(||input||_p, eps)`` along ``dim``: unit vectors, e.g. for cosine similarity."""
+    return input / input.norm(p, dim, keepdim=True).clamp(min=eps)

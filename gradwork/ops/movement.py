@@ -606,17 +606,17 @@ def cat(tensors, dim: int = 0) -> Tensor:
         (3, 3)
     """
     tensors = _tensor_list(tensors, "cat")
-    kept = [t for t in tensors if t._data.shape != (0,)] or tensors[:1]
-    first = kept[0]._data.shape
     for position, tensor in enumerate(tensors):
         check(
             tensor._data.ndim > 0,
             "cat",
             f"zero-dimensional tensor (at position {position}) cannot be concatenated",
         )
+    kept = [k for k, t in enumerate(tensors) if t._data.shape != (0,)] or [0]
+    first = tensors[kept[0]]._data.shape
     axis = normalize_dim(dim, len(first), "cat")
-    for position, tensor in enumerate(kept):
-        shape = tensor._data.shape
+    for position in kept:
+        shape = tensors[position]._data.shape
         check(
             len(shape) == len(first),
             "cat",
