@@ -854,6 +854,17 @@ class Tensor:
     def triu(self, diagonal=0):
         return _ops.movement.triu(self, diagonal)
 
+    def narrow(self, dim, start, length):
+        return _ops.movement.narrow(self, dim, start, length)
+
+    def tile(self, *dims):
+        return _ops.movement.tile(self, _shape_args(dims))
+
+    def movedim(self, source, destination):
+        return _ops.movement.movedim(self, source, destination)
+
+    moveaxis = movedim
+
     def masked_fill(self, mask, value):
         return _ops.movement.masked_fill(self, mask, value)
 
@@ -866,6 +877,18 @@ class Tensor:
 
     def scatter_add(self, dim, index, src):
         return _ops.indexing.scatter_add(self, dim, index, src)
+
+    def scatter(self, dim, index, src=None, *, value=None):
+        return _ops.indexing.scatter(self, dim, index, src, value=value)
+
+    def take_along_dim(self, indices, dim=None):
+        return _ops.indexing.take_along_dim(self, indices, dim)
+
+    def masked_select(self, mask):
+        return _ops.indexing.masked_select(self, mask)
+
+    def nonzero(self, *, as_tuple=False):
+        return _ops.indexing.nonzero(self, as_tuple=as_tuple)
 
     def index_add(self, dim, index, source, *, alpha=1):
         return _ops.indexing.index_add(self, dim, index, source, alpha=alpha)
