@@ -31,6 +31,7 @@ from gradwork.ops.linalg import *  # noqa: F403
 from gradwork.ops.loss import *  # noqa: F403
 from gradwork.ops.movement import *  # noqa: F403
 from gradwork.ops.nn import *  # noqa: F403
+from gradwork.ops.norm import *  # noqa: F403
 from gradwork.ops.pool import *  # noqa: F403
 from gradwork.ops.reduce import *  # noqa: F403
 from gradwork.random import (  # noqa: F401
@@ -44,6 +45,7 @@ from gradwork.random import (  # noqa: F401
 from gradwork.tensor import Tensor
 from gradwork.io import load, save
 from gradwork import autograd, func, nn, optim, utils  # noqa: E402,F401
+from gradwork.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402,F401
 
 float = float32  # noqa: A001 - PyTorch's aliases
 double = float64

@@ -9,6 +9,7 @@ from gradwork.ops import (  # noqa: F401 - the submodules are the public surface
     loss,
     movement,
     nn,
+    norm,
     pool,
     reduce,
 )

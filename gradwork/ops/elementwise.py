@@ -172,6 +172,18 @@ def _zeros(grad: Tensor) -> Tensor:
     return Tensor._make(np.zeros_like(grad._data))
 
 
+def _wrap(result) -> Tensor:
+    """A tensor of a NumPy result; a 0-d result comes back from NumPy as a scalar."""
+    return Tensor._make(np.asarray(result) if isinstance(result, np.generic) else result)
+
+
+def _kind(value) -> str:
+    """The NumPy dtype kind of an array or a Python number ("b", "i", "f")."""
+    if hasattr(value, "dtype"):
+        return value.dtype.kind
+    return "b" if isinstance(value, bool) else "i" if isinstance(value, int) else "f"
+
+
 # -- arithmetic -------------------------------------------------------------------------------
 class Add(Function):
     """out = a + b;  d out/da = 1, d out/db = 1 (summed over broadcast dimensions)."""
@@ -314,7 +326,10 @@ def div(input, other, *, rounding_mode: str | None = None) -> Tensor:
         _check_integer_divisor("div", a, b)
         with np.errstate(divide="ignore", invalid="ignore"):
             quotient = np.trunc(_array(a) / _array(b))
-        return Tensor._make(np.asarray(quotient).astype(np.result_type(_array(a), _array(b))))
+        dtype = (a if isinstance(a, Tensor) else b)._data.dtype
+        return _wrap(
+            quotient.astype(dtype, copy=False) if hasattr(quotient, "astype") else quotient
+        )
     a, b = operands("div", input, other)
     for value in (a, b):
         if isinstance(value, Tensor) and value._data.dtype.kind != "f":
@@ -335,7 +350,7 @@ def pow(input, exponent) -> Tensor:  # noqa: A001 - PyTorch's name
 def _check_integer_divisor(op: str, a, b) -> None:
     """Integer division by zero raises in PyTorch (NumPy would warn and return 0)."""
     divisor = _array(b)
-    if np.asarray(divisor).dtype.kind in "biu" and np.asarray(_array(a)).dtype.kind in "biu":
+    if _kind(divisor) in "biu" and _kind(_array(a)) in "biu":
         if np.any(divisor == 0):
             raise RuntimeError(f"{op}: ZeroDivisionError (integer division by zero)")
 
@@ -373,7 +388,7 @@ def floor_divide(input, other) -> Tensor:
     _check_integer_divisor("floor_divide", a, b)
     try:
         with np.errstate(divide="ignore", invalid="ignore"):
-            return Tensor._make(np.asarray(np.floor_divide(_array(a), _array(b))))
+            return _wrap(np.floor_divide(_array(a), _array(b)))
     except ValueError:
         raise _broadcast_error("floor_divide", a, b) from None
 
@@ -774,10 +789,10 @@ def tanh(input: Tensor) -> Tensor:
 
 
 def _sigmoid(array):
-    """1 / (1 + e^-x) without overflow: e^-|x| lies in (0, 1], and each sign takes its own form."""
-    small = np.exp(-np.abs(array))
-    inverse = 1 / (1 + small)
-    return np.where(array >= 0, inverse, small * inverse)
+    """e^min(x, 0) / (1 + e^-|x|): 1/(1 + e^-x) for x >= 0 and e^x/(1 + e^x) below, so no exp
+    overflows and the tails keep full relative precision. Branch-free: np.where on a random
+    sign pattern costs more than the second exp."""
+    return np.exp(np.minimum(array, 0)) / (1 + np.exp(-np.abs(array)))
 
 
 class Sigmoid(Function):
@@ -972,8 +987,11 @@ class Relu(Function):
         return where(y > 0, grad, 0.0)
 
 
-def relu(input: Tensor) -> Tensor:
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """``max(input, 0)``, elementwise; ``d relu(x)/dx = [x > 0]``.
+
+    ``inplace`` is accepted for PyTorch compatibility (``F.relu(x, inplace=True)``); gradwork
+    always returns a new tensor, so use the result.
 
     Shape: ``(*)`` -> ``(*)``.
 
@@ -996,7 +1014,8 @@ class LeakyRelu(Function):
         ctx.save_for_backward(x)
         ctx.negative_slope = negative_slope
         data = x._data
-        return np.where(data > 0, data, data * negative_slope)
+        # max(x, 0) + slope min(x, 0) is the same function without np.where's branching
+        return np.maximum(data, 0) + np.minimum(data, 0) * negative_slope
 
     @staticmethod
     def backward(ctx, grad):
@@ -1004,12 +1023,13 @@ class LeakyRelu(Function):
         return where(x > 0, grad, grad * ctx.negative_slope), None
 
 
-def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``x`` for ``x > 0``, else ``negative_slope * x``; the derivative is 1 or ``negative_slope``.
 
     Args:
         input: any floating tensor.
         negative_slope: the slope for negative inputs.
+        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
 
     Example:
         >>> import gradwork
@@ -1028,7 +1048,7 @@ class Elu(Function):
         ctx.alpha = alpha
         data = x._data
         # expm1 only of the non-positive part: no overflow for large x, accuracy near 0
-        return np.where(data > 0, data, alpha * np.expm1(np.minimum(data, 0)))
+        return np.maximum(data, 0) + np.expm1(np.minimum(data, 0)) * alpha
 
     @staticmethod
     def backward(ctx, grad):
@@ -1036,7 +1056,7 @@ class Elu(Function):
         return where(x > 0, grad, grad * exp(clamp(x, max=0.0)) * ctx.alpha), None
 
 
-def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """Exponential linear unit: ``x`` for ``x > 0``, else ``alpha (e^x - 1)``.
 
     ``d elu(x)/dx = 1`` for ``x > 0``, else ``alpha e^x``. Clevert et al., 2015
@@ -1045,6 +1065,7 @@ def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
     Args:
         input: any floating tensor.
         alpha: the value the function approaches for large negative inputs is ``-alpha``.
+        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
 
     Example:
         >>> import gradwork
@@ -1114,8 +1135,10 @@ class Silu(Function):
         return grad * s * (x * (1 - s) + 1)
 
 
-def silu(input: Tensor) -> Tensor:
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """Sigmoid linear unit (swish) ``x sigmoid(x)``; ``dy/dx = s (1 + x (1 - s))``, s = sigmoid(x).
+
+    ``inplace`` is accepted for PyTorch compatibility; the result is always a new tensor.
 
     Example:
         >>> import gradwork
@@ -1422,7 +1445,7 @@ def _logical(op: str, ufunc, input, other) -> Tensor:
     if not isinstance(other, Tensor):
         other = _scalar(op, other)
     try:
-        return Tensor._make(np.asarray(ufunc(input._data, _array(other))))
+        return _wrap(ufunc(input._data, _array(other)))
     except ValueError:
         raise _broadcast_error(op, input, other) from None
 
@@ -1436,7 +1459,7 @@ def logical_not(input: Tensor) -> Tensor:
         tensor([ True, False])
     """
     check_tensor(input, "logical_not")
-    return Tensor._make(np.logical_not(input._data))
+    return _wrap(np.logical_not(input._data))
 
 
 def logical_and(input, other) -> Tensor:
@@ -1481,7 +1504,7 @@ def isnan(input: Tensor) -> Tensor:
         tensor([False,  True])
     """
     check_tensor(input, "isnan")
-    return Tensor._make(np.isnan(input._data))
+    return _wrap(np.isnan(input._data))
 
 
 def isinf(input: Tensor) -> Tensor:
@@ -1493,7 +1516,7 @@ def isinf(input: Tensor) -> Tensor:
         tensor([False,  True])
     """
     check_tensor(input, "isinf")
-    return Tensor._make(np.isinf(input._data))
+    return _wrap(np.isinf(input._data))
 
 
 def isfinite(input: Tensor) -> Tensor:
@@ -1505,7 +1528,7 @@ def isfinite(input: Tensor) -> Tensor:
         tensor([ True, False, False])
     """
     check_tensor(input, "isfinite")
-    return Tensor._make(np.isfinite(input._data))
+    return _wrap(np.isfinite(input._data))
 
 
 # -- selection --------------------------------------------------------------------------------
@@ -1546,6 +1569,11 @@ def where(condition, input, other) -> Tensor:
         condition = Tensor._make(np.asarray(condition))
     if condition._data.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got {condition.dtype}")
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        # two Python numbers: a 0-d tensor of their dtype (the default float for floats)
+        input = _scalar("where", input)
+        dtype = _dtype.result_type(input, _scalar("where", other))
+        input = Tensor._make(_backend.move_to(np.asarray(input, dtype), condition.device))
     a, b = operands("where", input, other)
     try:
         return Where.apply(condition, a, b)

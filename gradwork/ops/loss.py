@@ -1,4 +1,5 @@
-"""Losses, as in ``torch.nn.functional``: cross-entropy, NLL, binary cross-entropy, regression, KL.
+"""Losses, as in ``torch.nn.functional``: cross-entropy, NLL, binary cross-entropy, regression, KL,
+and the embedding losses (cosine embedding, triplet margin) with their similarities.
 
 Cross-entropy and NLL are fused into one node each (log-softmax + NLL together: stable for any
 logits and one pass over the data); binary cross-entropy with logits uses a stable log-sigmoid.
@@ -27,6 +28,10 @@ __all__ = [
     "smooth_l1_loss",
     "huber_loss",
     "kl_div",
+    "cosine_similarity",
+    "pairwise_distance",
+    "cosine_embedding_loss",
+    "triplet_margin_loss",
 ]
 
 
@@ -562,4 +567,180 @@ def kl_div(
         loss = target * elementwise.where(nonzero, target, 1.0).log() - target * input
     if reduction == "batchmean":
         return loss.sum() / (input.shape[0] if input.ndim else 1)
+    return _reduce(loss, reduction)
+
+
+# -- similarities and embedding losses ------------------------------------------------------------
+def _broadcast_pair(op: str, x1: Tensor, x2: Tensor, names=("x1", "x2")) -> None:
+    check_tensor(x1, op, names[0])
+    check_tensor(x2, op, names[1])
+    check_floating(x1, op, names[0])
+    try:
+        np.broadcast_shapes(x1.shape, x2.shape)
+    except ValueError:
+        raise RuntimeError(
+            f"{op}: {names[0]} of shape {format_shape(x1.shape)} and {names[1]} of shape "
+            f"{format_shape(x2.shape)} do not broadcast"
+        ) from None
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """Cosine of the angle between vectors along ``dim``: ``x1/||x1|| . x2/||x2||``.
+
+    Each norm is clamped below at ``eps``, and, as in PyTorch, the clamp passes gradients
+    through as if it were absent (each vector is divided by its norm first, which keeps the
+    result in ``[-1, 1]``).
+
+    Args:
+        x1, x2: floating point tensors that broadcast together.
+        dim: the dimension holding the vectors.
+        eps: the smallest norm divided by.
+
+    Shape: ``(*1, D, *2)`` -> ``(*1, *2)``.
+
+    Example:
+        >>> import gradwork
+        >>> x = gradwork.tensor([[1.0, 0.0], [1.0, 1.0]])
+        >>> gradwork.cosine_similarity(x, gradwork.tensor([[1.0, 0.0], [-1.0, -1.0]]))
+        tensor([ 1., -1.])
+    """
+    op = "cosine_similarity"
+    _broadcast_pair(op, x1, x2)
+
+    def unit(x: Tensor) -> Tensor:
+        norm = x.norm(2, dim, keepdim=True)
+        # straight through the clamp: its value, but the unclamped norm's gradient (PyTorch's)
+        clamped = norm + (norm.detach().clamp(min=eps) - norm.detach())
+        return x / clamped
+
+    return (unit(x1) * unit(x2)).sum(dim)
+
+
+def pairwise_distance(
+    x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False
+) -> Tensor:
+    """The ``p``-norm distance ``||x1 - x2 + eps||_p`` along the last dimension.
+
+    ``eps`` is added to the difference (PyTorch's convention), which keeps the gradient finite
+    when ``x1 == x2``.
+
+    Args:
+        x1, x2: floating point tensors that broadcast together, ``(N, D)`` or ``(D,)``.
+        p: the order of the norm.
+        eps: added to the difference.
+        keepdim: keep the last dimension with size 1.
+
+    Shape: ``(N, D), (N, D) -> (N,)``.
+
+    Example:
+        >>> import gradwork
+        >>> gradwork.pairwise_distance(gradwork.tensor([[3.0, 0.0]]), gradwork.zeros(1, 2), eps=0)
+        tensor([3.])
+    """
+    op = "pairwise_distance"
+    _broadcast_pair(op, x1, x2)
+    dims = max(x1.ndim, x2.ndim)
+    check(dims >= 1, op, "expected inputs with at least 1 dimension, got 0-d tensors")
+    return (x1 - x2 + eps).norm(p, dims - 1, keepdim=keepdim)
+
+
+def cosine_embedding_loss(
+    input1: Tensor,
+    input2: Tensor,
+    target: Tensor,
+    margin: float = 0.0,
+    *,
+    reduction: str = "mean",
+) -> Tensor:
+    """Cosine embedding loss: ``1 - cos(x1, x2)`` where ``y = 1``, ``max(0, cos(x1, x2) - margin)``
+    where ``y = -1``.
+
+    ``cos = x1 . x2 / sqrt((||x1||^2 + 1e-12) (||x2||^2 + 1e-12))``, PyTorch's formula.
+
+    Args:
+        input1, input2: ``(N, D)`` or ``(D,)``.
+        target: ``(N,)`` or ``()`` of 1 and -1.
+        margin: in ``[-1, 1]``; 0 to 0.5 is suggested.
+        reduction: ``'none'``, ``'mean'`` or ``'sum'``.
+
+    Shape: ``(N, D), (N, D), (N,)`` -> ``()``, or ``(N,)`` when ``reduction='none'``.
+
+    Example:
+        >>> import gradwork
+        >>> x = gradwork.tensor([[1.0, 0.0], [1.0, 0.0]])
+        >>> y = gradwork.tensor([[0.0, 1.0], [1.0, 1.0]])
+        >>> gradwork.cosine_embedding_loss(x, y, gradwork.tensor([1, -1]), reduction="none")
+        tensor([1.    , 0.7071])
+    """
+    op = "cosine_embedding_loss"
+    _broadcast_pair(op, input1, input2, ("input1", "input2"))
+    check_tensor(target, op, "target")
+    _check_reduction(op, reduction)
+    dim = target.ndim
+    check(dim in (0, 1), op, "0D or 1D target tensor expected, multi-target not supported")
+    check(
+        input1.ndim == input2.ndim == dim + 1,
+        op,
+        f"{dim}D target tensor expects {dim + 1}D input tensors, but found inputs with sizes "
+        f"{format_shape(input1.shape)} and {format_shape(input2.shape)}",
+    )
+    product = (input1 * input2).sum(dim)
+    square1 = (input1 * input1).sum(dim) + 1e-12
+    square2 = (input2 * input2).sum(dim) + 1e-12
+    cosine = product / (square1 * square2).sqrt()
+    positive = elementwise.where(target == 1, 1 - cosine, 0.0)
+    negative = elementwise.where(target == -1, (cosine - margin).clamp(min=0), 0.0)
+    return _reduce(positive + negative, reduction)
+
+
+def triplet_margin_loss(
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    margin: float = 1.0,
+    p: float = 2.0,
+    eps: float = 1e-6,
+    swap: bool = False,
+    *,
+    reduction: str = "mean",
+) -> Tensor:
+    """Triplet margin loss (Schroff et al., 2015): ``max(d(a, p) - d(a, n) + margin, 0)``.
+
+    ``d`` is :func:`pairwise_distance` with ``p`` and ``eps``. With ``swap`` (Balntas et al.,
+    2016) the negative distance is ``min(d(a, n), d(p, n))``.
+
+    Args:
+        anchor, positive, negative: ``(N, D)`` or ``(D,)``, all with the same dimensions.
+        margin: the gap required between negative and positive distances.
+        p: the order of the norm.
+        eps: added to the differences.
+        swap: use the distance swap.
+        reduction: ``'none'``, ``'mean'`` or ``'sum'``.
+
+    Shape: ``(N, D)`` each -> ``()``, or ``(N,)`` when ``reduction='none'``.
+
+    Example:
+        >>> import gradwork
+        >>> a, pos, neg = gradwork.zeros(1, 2), gradwork.tensor([[3.0, 4.0]]), gradwork.ones(1, 2)
+        >>> gradwork.triplet_margin_loss(a, pos, neg, margin=0.5, eps=0.0)
+        tensor(4.0858)
+    """
+    op = "triplet_margin_loss"
+    for name, tensor in (("anchor", anchor), ("positive", positive), ("negative", negative)):
+        check_tensor(tensor, op, name)
+        check_floating(tensor, op, name)
+    _check_reduction(op, reduction)
+    check(
+        anchor.ndim == positive.ndim == negative.ndim and anchor.ndim in (1, 2),
+        op,
+        f"expected anchor, positive and negative of the same number of dimensions, 1 (D) or 2 "
+        f"(N, D), got {format_shape(anchor.shape)}, {format_shape(positive.shape)} and "
+        f"{format_shape(negative.shape)}",
+    )
+    positive_distance = pairwise_distance(anchor, positive, p, eps)
+    negative_distance = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        swapped = pairwise_distance(positive, negative, p, eps)
+        negative_distance = elementwise.minimum(negative_distance, swapped)
+    loss = (positive_distance - negative_distance + margin).clamp(min=0)
     return _reduce(loss, reduction)

@@ -1,4 +1,5 @@
-"""Neural-network functions, as ``torch.nn.functional``: softmax, layer norm, dropout, attention.
+"""Neural-network functions, as ``torch.nn.functional``: softmax, layer norm, dropout, attention,
+embedding, bilinear maps and a few more activations.
 
 A few are fused (forward in NumPy, backward written in gradwork ops so higher orders still work)
 where fusing buys numerical stability or speed; each says why in its first line. The rest are
@@ -13,9 +14,13 @@ import warnings
 
 import numpy as np
 
+from gradwork import _backend
 from gradwork.autograd.function import Function
+from gradwork.autograd.grad_mode import no_grad
 from gradwork.ops import elementwise
 from gradwork.ops._util import check, check_floating, check_tensor, format_shape, normalize_dim
+from gradwork.ops.indexing import IndexAdd, IndexSelect
+from gradwork.ops.linalg import einsum
 from gradwork.random import _generator
 from gradwork.tensor import Tensor
 
@@ -25,6 +30,12 @@ __all__ = [
     "layer_norm",
     "dropout",
     "scaled_dot_product_attention",
+    "embedding",
+    "bilinear",
+    "hardtanh",
+    "relu6",
+    "mish",
+    "softsign",
 ]
 
 
@@ -371,3 +382,228 @@ def scaled_dot_product_attention(
     if dropout_p > 0:
         weights = dropout(weights, dropout_p)
     return weights @ value
+
+
+# -- embedding and bilinear maps ------------------------------------------------------------------
+class Embedding(Function):
+    """out[*, :] = weight[index[*], :];  d weight = index_add(zeros, 0, index, g) (rows read at
+    ``padding_idx`` left out; each row divided by its index's count when ``scale_grad_by_freq``).
+
+    Fused for speed: one gather forward and one index-add backward, with the padding row and the
+    frequency scaling folded into the rows that are added (a composite needs four more nodes).
+    """
+
+    @staticmethod
+    def forward(ctx, weight, indices, padding_idx, scale_grad_by_freq):
+        ctx.shape = weight._data.shape
+        ctx.indices, ctx.padding_idx, ctx.scale_grad_by_freq = (
+            indices,
+            padding_idx,
+            scale_grad_by_freq,
+        )
+        return _backend.namespace_of(weight._data).take(weight._data, indices, axis=0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        num_embeddings, embedding_dim = ctx.shape
+        flat = ctx.indices.reshape(-1)
+        rows = grad.reshape((-1, embedding_dim))
+        if ctx.padding_idx is not None:
+            kept = (flat != ctx.padding_idx).nonzero()[0]
+            rows, flat = IndexSelect.apply(rows, 0, kept), flat[kept]
+        if ctx.scale_grad_by_freq:
+            xp = _backend.namespace_of(grad._data)
+            counts = xp.bincount(ctx.indices.reshape(-1), minlength=num_embeddings)[flat]
+            rows = rows * Tensor._make((1 / counts).astype(grad._data.dtype)[:, None])
+        zeros = Tensor._make(_backend.namespace_of(grad._data).zeros(ctx.shape, grad._data.dtype))
+        return IndexAdd.apply(zeros, 0, flat, rows, 1), None, None, None
+
+
+def _renormalize_rows(weight: Tensor, indices: np.ndarray, max_norm: float, norm_type: float):
+    """Scale the rows of ``weight`` that ``indices`` reads to norm at most ``max_norm``, in place
+    and outside the graph (PyTorch's ``embedding_renorm_``, including its 1e-7)."""
+    xp = _backend.namespace_of(weight._data)
+    rows = xp.unique(indices)
+    norms = xp.linalg.norm(weight._data[rows], ord=norm_type, axis=1)
+    too_long = norms > max_norm
+    if not too_long.any():
+        return
+    rows, norms = rows[too_long], norms[too_long]
+    updated = weight._data.copy()
+    updated[rows] *= (max_norm / (norms + 1e-7))[:, None].astype(updated.dtype)
+    with no_grad():
+        weight.copy_(updated)
+
+
+def embedding(
+    input: Tensor,
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
+    """Look up rows of ``weight``: ``out[*, :] = weight[input[*], :]``.
+
+    The gradient of ``weight`` is the sum of the output gradients of the positions that read
+    each row. Rows read at ``padding_idx`` get no gradient (the row's value is used as it is).
+
+    Args:
+        input: integer indices in ``[0, num_embeddings)``, any shape.
+        weight: the table ``(num_embeddings, embedding_dim)``.
+        padding_idx: a row that receives no gradient (negative counts from the end).
+        max_norm: if given, rows read whose ``norm_type``-norm exceeds it are rescaled to it in
+            place (outside the graph) before the lookup, as PyTorch does.
+        norm_type: the p of the norm for ``max_norm``.
+        scale_grad_by_freq: divide each row's gradient by how often ``input`` reads it.
+        sparse: sparse gradients are not supported; must be False.
+
+    Shape: input ``(*)``, weight ``(V, D)`` -> ``(*, D)``.
+
+    Example:
+        >>> import gradwork
+        >>> table = gradwork.tensor([[0.0, 0.0], [1.0, 2.0], [3.0, 4.0]])
+        >>> gradwork.embedding(gradwork.tensor([[2, 1], [0, 2]]), table)
+        tensor([[[3., 4.],
+                 [1., 2.]],
+        <BLANKLINE>
+                [[0., 0.],
+                 [3., 4.]]])
+    """
+    op = "embedding"
+    check_tensor(input, op)
+    check_tensor(weight, op, "weight")
+    check(
+        input._data.dtype.kind in "iu",
+        op,
+        f"expected integer indices (Long or Int), got input of dtype {input.dtype}",
+        TypeError,
+    )
+    check(
+        weight.ndim == 2,
+        op,
+        f"expected weight of shape (num_embeddings, embedding_dim), got "
+        f"{format_shape(weight.shape)}",
+    )
+    check(not sparse, op, "sparse gradients are not supported; use sparse=False", ValueError)
+    num_embeddings = weight.shape[0]
+    indices = input._data
+    if indices.size and (indices.min() < 0 or indices.max() >= num_embeddings):
+        bad = indices[(indices < 0) | (indices >= num_embeddings)].flat[0]
+        raise IndexError(
+            f"{op}: index {int(bad)} is out of range for a table of {num_embeddings} embeddings "
+            f"(weight of shape {format_shape(weight.shape)})"
+        )
+    if padding_idx is not None:
+        check(
+            -num_embeddings <= padding_idx < num_embeddings,
+            op,
+            f"padding_idx must be within [{-num_embeddings}, {num_embeddings}), got {padding_idx}",
+            ValueError,
+        )
+        padding_idx = int(padding_idx) % num_embeddings
+    if max_norm is not None:
+        _renormalize_rows(weight, indices, max_norm, norm_type)
+    return Embedding.apply(weight, indices, padding_idx, bool(scale_grad_by_freq))
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """Bilinear map ``y_k = x1^T A_k x2 + b_k``, one matrix ``A_k`` per output feature.
+
+    Composed from :func:`gradwork.einsum` (one contraction; its gradients are einsums too).
+
+    Args:
+        input1: ``(*, in1_features)``.
+        input2: ``(*, in2_features)``, the same leading dimensions.
+        weight: ``(out_features, in1_features, in2_features)``.
+        bias: ``(out_features,)`` or None.
+
+    Shape: ``(*, H_in1), (*, H_in2) -> (*, H_out)``.
+
+    Example:
+        >>> import gradwork
+        >>> w = gradwork.tensor([[[1.0, 0.0], [0.0, 1.0]]])  # y = x1 . x2
+        >>> gradwork.bilinear(gradwork.tensor([[1.0, 2.0]]), gradwork.tensor([[3.0, 4.0]]), w)
+        tensor([[11.]])
+    """
+    op = "bilinear"
+    check_tensor(input1, op, "input1")
+    check_tensor(input2, op, "input2")
+    check_tensor(weight, op, "weight")
+    check(
+        weight.ndim == 3,
+        op,
+        f"expected weight of shape (out_features, in1_features, in2_features), got "
+        f"{format_shape(weight.shape)}",
+    )
+    out_features, in1, in2 = weight.shape
+    check(
+        input1.ndim >= 1
+        and input1.shape[:-1] == input2.shape[:-1]
+        and input1.shape[-1:] == (in1,)
+        and input2.shape[-1:] == (in2,),
+        op,
+        f"expected input1 (*, {in1}) and input2 (*, {in2}) with the same leading dimensions "
+        f"for weight of shape {format_shape(weight.shape)}, got {format_shape(input1.shape)} "
+        f"and {format_shape(input2.shape)}",
+    )
+    output = einsum("...i,kij,...j->...k", input1, weight, input2)
+    if bias is not None:
+        check_tensor(bias, op, "bias")
+        check(
+            bias.shape == (out_features,),
+            op,
+            f"expected bias of shape ({out_features},), got {format_shape(bias.shape)}",
+        )
+        output = output + bias
+    return output
+
+
+# -- more activations (composites) ----------------------------------------------------------------
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """``clamp(x, min_val, max_val)``; gradient 1 strictly inside ``(min_val, max_val)``, else 0.
+
+    Example:
+        >>> import gradwork
+        >>> gradwork.hardtanh(gradwork.tensor([-2.0, 0.5, 2.0]))
+        tensor([-1. ,  0.5,  1. ])
+    """
+    check_tensor(input, "hardtanh")
+    check(min_val <= max_val, "hardtanh", "min_val cannot be greater than max_val", ValueError)
+    inside = (input > min_val) & (input < max_val)
+    # PyTorch's gradient is 0 at the boundaries, where clamp's would be 1
+    return elementwise.where(inside, input, input.detach().clamp(min_val, max_val))
+
+
+def relu6(input: Tensor) -> Tensor:
+    """``min(max(0, x), 6)``, i.e. :func:`hardtanh` on ``[0, 6]``.
+
+    Example:
+        >>> import gradwork
+        >>> gradwork.relu6(gradwork.tensor([-1.0, 3.0, 7.0]))
+        tensor([0., 3., 6.])
+    """
+    return hardtanh(input, 0.0, 6.0)
+
+
+def mish(input: Tensor) -> Tensor:
+    """Mish (Misra, 2019): ``x tanh(softplus(x))``, composed of stable primitives.
+
+    Example:
+        >>> import gradwork
+        >>> gradwork.mish(gradwork.tensor([0.0, 1.0]))
+        tensor([0.    , 0.8651])
+    """
+    return input * elementwise.tanh(elementwise.softplus(input))
+
+
+def softsign(input: Tensor) -> Tensor:
+    """``x / (1 + |x|)``.
+
+    Example:
+        >>> import gradwork
+        >>> gradwork.softsign(gradwork.tensor([-3.0, 1.0]))
+        tensor([-0.75,  0.5 ])
+    """
+    return input / (input.abs() + 1)

@@ -14,7 +14,7 @@ import numbers
 
 import numpy as np
 
-from gradwork import _dtype
+from gradwork import _backend, _dtype
 from gradwork.autograd.function import Function
 from gradwork.ops._util import check_tensor, format_shape, normalize_dim, normalize_dims
 from gradwork.tensor import Tensor
@@ -203,10 +203,13 @@ def _variance(data, dims: tuple, keepdim: bool, dof: float):
 
 def _variance_backward(grad_var: Tensor, x: Tensor, dims: tuple, keepdim: bool, dof: float):
     """d var/dx = 2 (x - mean(x)) / dof, times the incoming gradient."""
-    scale = 2.0 / dof if dof > 0 else math.inf
     grad_var = expand_reduced(grad_var, x._data.shape, dims, keepdim)
     shifted = x - Tensor._make(_first_along(x._data, dims))  # a constant shift, as in forward
-    return grad_var * (shifted - mean(shifted, dims, keepdim=True)) * scale
+    centered = shifted - mean(shifted, dims, keepdim=True)
+    if dof > 0:
+        return grad_var * centered * (2.0 / dof)
+    with np.errstate(invalid="ignore"):  # no degrees of freedom: inf or nan, as in PyTorch
+        return grad_var * centered * math.inf
 
 
 class Var(Function):
@@ -534,13 +537,14 @@ def _arg_extremum(op: str, function, input: Tensor, dim, keepdim: bool) -> Tenso
     data = input._data
     if dim is None:
         _require_nonempty(input, tuple(range(data.ndim)), op)
-        index = np.asarray(function(data), np.int64)
+        index = _backend.namespace_of(data).asarray(function(data), np.int64)
         return Tensor._make(index.reshape((1,) * data.ndim) if keepdim else index)
     axis = normalize_dim(dim, data.ndim, op)
     if data.ndim == 0:
         return Tensor._make(np.zeros((), np.int64))
     _require_nonempty(input, (axis,), op)
-    return Tensor._make(np.asarray(function(data, axis=axis, keepdims=keepdim), np.int64))
+    index = function(data, axis=axis, keepdims=keepdim)
+    return Tensor._make(_backend.namespace_of(data).asarray(index, np.int64))
 
 
 def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
@@ -698,7 +702,7 @@ class Norm(Function):
             else:
                 powered = np.sum(np.abs(data) ** p, axis=dims, keepdims=keepdim)
                 value = powered ** (1.0 / p)
-        out = Tensor._make(np.asarray(value, data.dtype))
+        out = Tensor._make(_backend.namespace_of(data).asarray(value, data.dtype))
         ctx.save_for_backward(x, out)
         return out
 
@@ -779,7 +783,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
 def _boolean_reduction(op: str, function, input: Tensor, dim, keepdim: bool) -> Tensor:
     check_tensor(input, op)
     dims = normalize_dims(dim, input._data.ndim, op)
-    result = np.asarray(function(input._data, axis=dims, keepdims=keepdim))
+    data = input._data
+    result = _backend.namespace_of(data).asarray(function(data, axis=dims, keepdims=keepdim))
     if input._data.dtype == np.uint8:  # PyTorch keeps uint8 for uint8 inputs
         result = result.astype(np.uint8)
     return Tensor._make(result)

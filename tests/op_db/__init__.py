@@ -8,7 +8,18 @@ hypothesis-generated shapes. Adding an op is one entry in the module of its kind
 
 from __future__ import annotations
 
-from tests.op_db import compare, conv, elementwise, indexing, linalg, loss, movement, nn, reduce
+from tests.op_db import (
+    compare,
+    conv,
+    elementwise,
+    indexing,
+    linalg,
+    loss,
+    movement,
+    nn,
+    norm,
+    reduce,
+)
 from tests.op_db.common import OpInfo, Sample
 
 OPS: list[OpInfo] = [
@@ -19,6 +30,7 @@ OPS: list[OpInfo] = [
     *linalg.OPS,
     *conv.OPS,
     *nn.OPS,
+    *norm.OPS,
     *loss.OPS,
     *compare.OPS,
 ]

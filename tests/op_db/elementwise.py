@@ -48,11 +48,15 @@ def binary_samples(rng):
 
 
 def tensor_binary_samples(rng):
-    """binary_samples without the Python scalar (for ops that take two tensors), plus ties."""
+    """binary_samples without the Python scalar (for ops that take two tensors)."""
+    return [s for s in binary_samples(rng) if s.name != "scalar"]
+
+
+def tie_samples(rng):
+    """Equal elements, where the gradient is split half/half (as central differences also do)."""
     x = _normal(rng, 3, 4)
     tied = np.where(rng.random((3, 4)) > 0.5, x, _normal(rng, 3, 4))
-    samples = [s for s in binary_samples(rng) if s.name != "scalar"]
-    return samples + [Sample((x, tied), name="ties")]
+    return [Sample((x, tied), name="ties"), Sample((x[0], x[0]), name="all_tied")]
 
 
 def positive_binary_samples(rng):
@@ -189,7 +193,10 @@ OPS: list[OpInfo] = [
     OpInfo("expm1", gradwork.expm1, torch.expm1, unary_samples(), strategy=unary_strategy),
     OpInfo("log", gradwork.log, torch.log, unary_samples(low=0.1), strategy=_domain(0.1, 5.0)),
     OpInfo(
-        "log1p", gradwork.log1p, torch.log1p, unary_samples(low=-0.5),
+        "log1p",
+        gradwork.log1p,
+        torch.log1p,
+        unary_samples(low=-0.5),
         strategy=_domain(-0.9, 5.0),
     ),
     OpInfo("log2", gradwork.log2, torch.log2, unary_samples(low=0.1), strategy=_domain(0.1, 5.0)),
@@ -199,56 +206,94 @@ OPS: list[OpInfo] = [
     ),
     OpInfo("square", gradwork.square, torch.square, unary_samples(), strategy=unary_strategy),
     OpInfo(
-        "reciprocal", gradwork.reciprocal, torch.reciprocal, away_samples(),
+        "reciprocal",
+        gradwork.reciprocal,
+        torch.reciprocal,
+        away_samples(),
         strategy=_domain(0.2, 5.0),
     ),
     OpInfo("sin", gradwork.sin, torch.sin, unary_samples(), strategy=unary_strategy),
     OpInfo("cos", gradwork.cos, torch.cos, unary_samples(), strategy=unary_strategy),
     OpInfo("tanh", gradwork.tanh, torch.tanh, activation_samples(), strategy=unary_strategy),
     OpInfo(
-        "sigmoid", gradwork.sigmoid, torch.sigmoid, activation_samples(),
+        "sigmoid",
+        gradwork.sigmoid,
+        torch.sigmoid,
+        activation_samples(),
         strategy=_domain(-30.0, 30.0),
     ),
     OpInfo("erf", gradwork.erf, torch.erf, activation_samples(), strategy=unary_strategy),
     OpInfo("erfc", gradwork.erfc, torch.erfc, activation_samples(), strategy=unary_strategy),
     OpInfo("relu", gradwork.relu, torch.relu, away_samples(), strategy=unary_strategy),
     OpInfo(
-        "leaky_relu", gradwork.leaky_relu, F.leaky_relu, away_samples(),
+        "leaky_relu",
+        gradwork.leaky_relu,
+        F.leaky_relu,
+        away_samples(),
         strategy=unary_strategy,
     ),
     OpInfo(
-        "leaky_relu_slope", gradwork.leaky_relu, F.leaky_relu,
-        away_samples(negative_slope=0.2), strategy=_domain(-3.0, 3.0, negative_slope=0.2),
+        "leaky_relu_slope",
+        gradwork.leaky_relu,
+        F.leaky_relu,
+        away_samples(negative_slope=0.2),
+        strategy=_domain(-3.0, 3.0, negative_slope=0.2),
     ),
     OpInfo("elu", gradwork.elu, F.elu, away_samples(scale=3.0), strategy=unary_strategy),
     OpInfo(
-        "elu_alpha", gradwork.elu, F.elu, away_samples(alpha=0.5),
+        "elu_alpha",
+        gradwork.elu,
+        F.elu,
+        away_samples(alpha=0.5),
         strategy=_domain(-3.0, 3.0, alpha=0.5),
     ),
     OpInfo("gelu", gradwork.gelu, F.gelu, activation_samples(), strategy=unary_strategy),
     OpInfo(
-        "gelu_tanh", gradwork.gelu, F.gelu, activation_samples(approximate="tanh"),
+        "gelu_tanh",
+        gradwork.gelu,
+        F.gelu,
+        activation_samples(approximate="tanh"),
         strategy=_domain(-3.0, 3.0, approximate="tanh"),
     ),
     OpInfo("silu", gradwork.silu, F.silu, activation_samples(), strategy=unary_strategy),
     OpInfo(
-        "softplus", gradwork.softplus, F.softplus, activation_samples(),
+        "softplus",
+        gradwork.softplus,
+        F.softplus,
+        activation_samples(),
         strategy=_domain(-30.0, 30.0),
     ),
     OpInfo(
-        "softplus_beta", gradwork.softplus, F.softplus,
+        "softplus_beta",
+        gradwork.softplus,
+        F.softplus,
         away_samples(points=(0.5,), beta=2.0, threshold=1.0),
         strategy=_domain(-3.0, 3.0, beta=2.0, threshold=1.0),
     ),
-    OpInfo("clamp", gradwork.clamp, torch.clamp, clamp_samples),
     OpInfo(
-        "maximum", gradwork.maximum, torch.maximum, tensor_binary_samples,
+        "clamp",
+        gradwork.clamp,
+        torch.clamp,
+        clamp_samples,
+        strategy=_domain(-3.0, 3.0, min=-0.5, max=0.5),
+    ),
+    OpInfo(
+        "maximum",
+        gradwork.maximum,
+        torch.maximum,
+        tensor_binary_samples,
         strategy=binary_strategy,
     ),
     OpInfo(
-        "minimum", gradwork.minimum, torch.minimum, tensor_binary_samples,
+        "minimum",
+        gradwork.minimum,
+        torch.minimum,
+        tensor_binary_samples,
         strategy=binary_strategy,
     ),
+    # at a tie the first derivative jumps, so no second-order check there
+    OpInfo("maximum_ties", gradwork.maximum, torch.maximum, tie_samples, gradgrad=False),
+    OpInfo("minimum_ties", gradwork.minimum, torch.minimum, tie_samples, gradgrad=False),
     OpInfo("sign", gradwork.sign, torch.sign, away_samples(), strategy=unary_strategy),
     OpInfo("floor", gradwork.floor, torch.floor, step_samples(), strategy=unary_strategy),
     OpInfo("ceil", gradwork.ceil, torch.ceil, step_samples(), strategy=unary_strategy),

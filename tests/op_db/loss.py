@@ -195,6 +195,66 @@ def kl_div_samples(rng):
     ]
 
 
+def cosine_similarity_samples(rng):
+    return [
+        Sample((rng.standard_normal((4, 3)), rng.standard_normal((4, 3)))),
+        Sample(
+            (rng.standard_normal((2, 3, 4)), rng.standard_normal((3, 4))), {"dim": -1}, name="bc"
+        ),
+        Sample((rng.standard_normal((3, 2)), np.zeros((3, 2))), no_grad=(1,), name="zero_vector"),
+        Sample(
+            (rng.standard_normal((3, 5)), rng.standard_normal((3, 5))),
+            {"dim": 0, "eps": 0.5},
+            name="dim0_eps",
+        ),
+    ]
+
+
+def pairwise_distance_samples(rng):
+    return [
+        Sample((rng.standard_normal((4, 3)), rng.standard_normal((4, 3)))),
+        Sample((rng.standard_normal((4, 3)), rng.standard_normal(3)), {"p": 1.0}, name="p1_bc"),
+        Sample(
+            (rng.standard_normal((4, 3)), rng.standard_normal((4, 3))),
+            {"p": 3.0, "keepdim": True},
+            name="p3_keepdim",
+        ),
+        Sample((rng.standard_normal(5), rng.standard_normal(5)), name="vector"),
+    ]
+
+
+def _signs(rng, *shape):
+    return np.where(rng.random(shape) > 0.5, 1, -1).astype(np.int64)
+
+
+def cosine_embedding_samples(rng):
+    return [
+        Sample((rng.standard_normal((5, 3)), rng.standard_normal((5, 3)), _signs(rng, 5))),
+        Sample(
+            (rng.standard_normal((5, 3)), rng.standard_normal((5, 3)), _signs(rng, 5)),
+            {"margin": -0.3, "reduction": "none"},
+            name="margin_none",
+        ),
+        Sample(
+            (rng.standard_normal(4), rng.standard_normal(4), np.int64(-1)),
+            {"reduction": "sum"},
+            name="unbatched",
+        ),
+    ]
+
+
+def triplet_samples(rng):
+    def x(*shape):
+        return rng.standard_normal(shape)
+
+    return [
+        Sample((x(5, 3), x(5, 3), x(5, 3))),
+        Sample((x(5, 3), x(5, 3), x(5, 3)), {"swap": True, "margin": 2.0}, name="swap"),
+        Sample((x(5, 3), x(5, 3), x(5, 3)), {"p": 1.0, "reduction": "none"}, name="p1_none"),
+        Sample((x(4), x(4), x(4)), {"margin": 3.0, "reduction": "sum"}, name="unbatched"),
+    ]
+
+
 OPS: list[OpInfo] = [
     OpInfo("cross_entropy", gradwork.cross_entropy, F.cross_entropy, cross_entropy_samples),
     OpInfo("nll_loss", gradwork.nll_loss, F.nll_loss, nll_samples),
@@ -223,4 +283,28 @@ OPS: list[OpInfo] = [
     ),
     OpInfo("huber_loss", gradwork.huber_loss, F.huber_loss, regression_samples(delta=0.7)),
     OpInfo("kl_div", gradwork.kl_div, F.kl_div, kl_div_samples),
+    OpInfo(
+        "cosine_similarity",
+        gradwork.cosine_similarity,
+        F.cosine_similarity,
+        cosine_similarity_samples,
+    ),
+    OpInfo(
+        "pairwise_distance",
+        gradwork.pairwise_distance,
+        F.pairwise_distance,
+        pairwise_distance_samples,
+    ),
+    OpInfo(
+        "cosine_embedding_loss",
+        gradwork.cosine_embedding_loss,
+        F.cosine_embedding_loss,
+        cosine_embedding_samples,
+    ),
+    OpInfo(
+        "triplet_margin_loss",
+        gradwork.triplet_margin_loss,
+        F.triplet_margin_loss,
+        triplet_samples,
+    ),
 ]

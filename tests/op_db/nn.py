@@ -79,6 +79,52 @@ def dropout_samples(rng):
     ]
 
 
+def embedding_samples(rng):
+    # padding_idx and scale_grad_by_freq change the gradient on purpose (finite differences
+    # disagree), so their parity with PyTorch is tested in tests/nn/test_layers.py
+    return [
+        Sample((rng.integers(0, 5, (2, 3)), rng.standard_normal((5, 4))), name="plain"),
+        Sample((np.array([0, 1, 1, 3, 1, 0]), rng.standard_normal((4, 2))), name="repeats"),
+        Sample((np.int64(2), rng.standard_normal((3, 2))), name="scalar_index"),
+    ]
+
+
+def bilinear_samples(rng):
+    return [
+        Sample(
+            (
+                rng.standard_normal((4, 3)),
+                rng.standard_normal((4, 2)),
+                rng.standard_normal((5, 3, 2)),
+            )
+        ),
+        Sample(
+            (
+                rng.standard_normal((2, 3, 3)),
+                rng.standard_normal((2, 3, 4)),
+                rng.standard_normal((2, 3, 4)),
+                rng.standard_normal(2),
+            ),
+            name="batched_bias",
+        ),
+        Sample(
+            (rng.standard_normal(3), rng.standard_normal(2), rng.standard_normal((1, 3, 2))),
+            name="unbatched",
+        ),
+    ]
+
+
+def hardtanh_samples(rng):
+    return [
+        Sample((2 * rng.standard_normal((3, 4)),)),
+        Sample((2 * rng.standard_normal((3, 4)), -0.5, 1.5), name="bounds"),
+    ]
+
+
+def activation_samples(rng):
+    return [Sample((4 * rng.standard_normal((3, 5)),)), Sample((rng.standard_normal(()),))]
+
+
 OPS: list[OpInfo] = [
     OpInfo(
         "softmax",
@@ -102,4 +148,10 @@ OPS: list[OpInfo] = [
         attention_samples,
     ),
     OpInfo("dropout", gradwork.dropout, F.dropout, dropout_samples),
+    OpInfo("embedding", gradwork.embedding, F.embedding, embedding_samples),
+    OpInfo("bilinear", gradwork.bilinear, F.bilinear, bilinear_samples),
+    OpInfo("hardtanh", gradwork.hardtanh, F.hardtanh, hardtanh_samples),
+    OpInfo("relu6", gradwork.relu6, F.relu6, activation_samples),
+    OpInfo("mish", gradwork.mish, F.mish, activation_samples),
+    OpInfo("softsign", gradwork.softsign, F.softsign, activation_samples),
 ]

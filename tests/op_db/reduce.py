@@ -21,8 +21,10 @@ def _torch_reduction(function):
 
     def call(x, dim=None, keepdim=False, **kwargs):
         if dim is None:
-            return function(x, **kwargs) if not keepdim else function(
-                x, dim=tuple(range(x.ndim)), keepdim=True, **kwargs
+            return (
+                function(x, **kwargs)
+                if not keepdim
+                else function(x, dim=tuple(range(x.ndim)), keepdim=True, **kwargs)
             )
         return function(x, dim=dim, keepdim=keepdim, **kwargs)
 
@@ -208,64 +210,106 @@ def _norm_strategy():
 
 OPS: list[OpInfo] = [
     OpInfo(
-        "sum", gradwork.sum, _torch_reduction(torch.sum), reduction_samples,
+        "sum",
+        gradwork.sum,
+        _torch_reduction(torch.sum),
+        reduction_samples,
         strategy=reduction_strategy,
     ),
     OpInfo(
-        "mean", gradwork.mean, _torch_reduction(torch.mean), reduction_samples,
+        "mean",
+        gradwork.mean,
+        _torch_reduction(torch.mean),
+        reduction_samples,
         strategy=lambda: reduction_strategy(allow_empty=False),
     ),
     OpInfo(
-        "var", gradwork.var, _torch_reduction(torch.var), variance_samples,
+        "var",
+        gradwork.var,
+        _torch_reduction(torch.var),
+        variance_samples,
         strategy=lambda: reduction_strategy(allow_empty=False),
     ),
     OpInfo(
-        "std", gradwork.std, _torch_reduction(torch.std), variance_samples,
+        "std",
+        gradwork.std,
+        _torch_reduction(torch.std),
+        variance_samples,
         strategy=lambda: reduction_strategy(allow_empty=False).filter(_distinct),
     ),
     OpInfo(
-        "prod", gradwork.prod, _torch_single_dim(torch.prod), prod_samples,
+        "prod",
+        gradwork.prod,
+        _torch_single_dim(torch.prod),
+        prod_samples,
         strategy=lambda: _single_dim(reduction_strategy()),
     ),
     OpInfo(
-        "amax", gradwork.amax, _torch_reduction(torch.amax), extremum_samples,
+        "amax",
+        gradwork.amax,
+        _torch_reduction(torch.amax),
+        extremum_samples,
         strategy=lambda: reduction_strategy(allow_empty=False),
     ),
     OpInfo(
-        "amin", gradwork.amin, _torch_reduction(torch.amin), extremum_samples,
+        "amin",
+        gradwork.amin,
+        _torch_reduction(torch.amin),
+        extremum_samples,
         strategy=lambda: reduction_strategy(allow_empty=False),
     ),
     # at a tie the first derivative jumps, so no second-order check there
     OpInfo("amax_ties", gradwork.amax, _torch_reduction(torch.amax), tie_samples, gradgrad=False),
     OpInfo("amin_ties", gradwork.amin, _torch_reduction(torch.amin), tie_samples, gradgrad=False),
     OpInfo(
-        "max_ties", gradwork.max, _torch_single_dim(torch.max),
-        lambda rng: [s for s in tie_samples(rng) if s.name == "all"], gradgrad=False,
+        "max_ties",
+        gradwork.max,
+        _torch_single_dim(torch.max),
+        lambda rng: [s for s in tie_samples(rng) if s.name == "all"],
+        gradgrad=False,
     ),
     OpInfo(
-        "min_ties", gradwork.min, _torch_single_dim(torch.min),
-        lambda rng: [s for s in tie_samples(rng) if s.name == "all"], gradgrad=False,
+        "min_ties",
+        gradwork.min,
+        _torch_single_dim(torch.min),
+        lambda rng: [s for s in tie_samples(rng) if s.name == "all"],
+        gradgrad=False,
     ),
     OpInfo(
-        "max", gradwork.max, _torch_single_dim(torch.max), single_dim_samples,
+        "max",
+        gradwork.max,
+        _torch_single_dim(torch.max),
+        single_dim_samples,
         strategy=lambda: _single_dim(reduction_strategy(allow_empty=False)),
     ),
     OpInfo(
-        "min", gradwork.min, _torch_single_dim(torch.min), single_dim_samples,
+        "min",
+        gradwork.min,
+        _torch_single_dim(torch.min),
+        single_dim_samples,
         strategy=lambda: _single_dim(reduction_strategy(allow_empty=False)),
     ),
     OpInfo(
-        "logsumexp", gradwork.logsumexp, _torch_logsumexp, logsumexp_samples,
+        "logsumexp",
+        gradwork.logsumexp,
+        _torch_logsumexp,
+        logsumexp_samples,
         strategy=reduction_strategy,
     ),
     OpInfo("cumsum", gradwork.cumsum, torch.cumsum, cumsum_samples),
     OpInfo(
-        "norm", gradwork.norm, torch.norm, norm_samples("fro", 2, 3, 1.5, 0.5, 0, -1),
+        "norm",
+        gradwork.norm,
+        torch.norm,
+        norm_samples("fro", 2, 3, 1.5, 0.5, 0, -1),
         strategy=_norm_strategy,
     ),
     # PyTorch's second derivative of these is a ZeroTensor, which the harness cannot compare
     OpInfo(
-        "norm_piecewise", gradwork.norm, torch.norm, norm_samples(1, math.inf, -math.inf),
+        "norm_piecewise",
+        gradwork.norm,
+        torch.norm,
+        norm_samples(1, math.inf, -math.inf),
         gradgrad=False,
     ),
 ]
