@@ -34,6 +34,7 @@ from gradwork.ops.nn import *  # noqa: F403
 from gradwork.ops.norm import *  # noqa: F403
 from gradwork.ops.pool import *  # noqa: F403
 from gradwork.ops.reduce import *  # noqa: F403
+from gradwork.ops.rnn import *  # noqa: F403
 from gradwork.random import (  # noqa: F401
     Generator,
     get_rng_state,

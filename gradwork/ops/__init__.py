@@ -12,4 +12,5 @@ from gradwork.ops import (  # noqa: F401 - the submodules are the public surface
     norm,
     pool,
     reduce,
+    rnn,
 )
