@@ -16,6 +16,7 @@ from gradwork.nn.modules.activation import (
     Softsign,
     Tanh,
 )
+from gradwork.nn.modules.attention import MultiheadAttention
 from gradwork.nn.modules.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from gradwork.nn.modules.dropout import Dropout
 from gradwork.nn.modules.embedding import Embedding
@@ -52,8 +53,30 @@ from gradwork.nn.modules.pooling import (
     MaxPool1d,
     MaxPool2d,
 )
+from gradwork.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from gradwork.nn.modules.transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 
 __all__ = [
+    "GRU",
+    "GRUCell",
+    "LSTM",
+    "LSTMCell",
+    "MultiheadAttention",
+    "RNN",
+    "RNNBase",
+    "RNNCell",
+    "RNNCellBase",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
     "AvgPool1d",
