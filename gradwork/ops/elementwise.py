@@ -286,6 +286,11 @@ class Pow(Function):
 def add(input, other, *, alpha=1) -> Tensor:
     """``input + alpha * other``, broadcasting.
 
+    Args:
+        input: a tensor or a number.
+        other: a tensor or a number, broadcastable with ``input``.
+        alpha: the multiplier of ``other``.
+
     Shape: any broadcastable ``input`` and ``other``; the output has the broadcast shape.
 
     Example:
@@ -299,21 +304,61 @@ def add(input, other, *, alpha=1) -> Tensor:
 
 
 def sub(input, other, *, alpha=1) -> Tensor:
-    """``input - alpha * other``, broadcasting."""
+    """``input - alpha * other``, broadcasting; ``d/d input = 1``, ``d/d other = -alpha``.
+
+    Args:
+        input: a tensor or a number.
+        other: a tensor or a number, broadcastable with ``input``.
+        alpha: the multiplier of ``other``.
+
+    Shape: broadcastable ``input`` and ``other``; the output has the broadcast shape.
+
+    Example:
+        >>> import gradwork
+        >>> gradwork.sub(gradwork.tensor([1.0, 2.0]), 0.5)
+        tensor([0.5, 1.5])
+    """
     if alpha != 1:
         other = mul(other, alpha)
     return _binary(Sub, "sub", input, other)
 
 
 def mul(input, other) -> Tensor:
-    """``input * other``, broadcasting."""
+    """``input * other``, broadcasting; ``d/d input = other``, ``d/d other = input``.
+
+    Args:
+        input: a tensor or a number.
+        other: a tensor or a number, broadcastable with ``input``.
+
+    Shape: broadcastable ``input`` and ``other``; the output has the broadcast shape.
+
+    Example:
+        >>> import gradwork
+        >>> gradwork.mul(gradwork.tensor([[1.0], [2.0]]), gradwork.tensor([3.0, 4.0]))
+        tensor([[3., 4.],
+                [6., 8.]])
+    """
     return _binary(Mul, "mul", input, other)
 
 
 def div(input, other, *, rounding_mode: str | None = None) -> Tensor:
-    """``input / other`` (true division; integers give floats), broadcasting.
+    """``input / other``, broadcasting; ``d/d input = 1/other``, ``d/d other = -input/other^2``.
+
+    True division: integers give floats.
 
     ``rounding_mode="floor"`` or ``"trunc"`` round the quotient (no gradient flows then).
+
+    Args:
+        input: a tensor or a number.
+        other: a tensor or a number, broadcastable with ``input``.
+        rounding_mode: ``None``, ``"floor"`` or ``"trunc"``.
+
+    Shape: broadcastable ``input`` and ``other``; the output has the broadcast shape.
+
+    Example:
+        >>> import gradwork
+        >>> gradwork.div(gradwork.tensor([3, -3]), 2)
+        tensor([ 1.5, -1.5])
     """
     if rounding_mode is not None:
         if rounding_mode not in ("floor", "trunc"):
@@ -343,7 +388,21 @@ def div(input, other, *, rounding_mode: str | None = None) -> Tensor:
 
 
 def pow(input, exponent) -> Tensor:  # noqa: A001 - PyTorch's name
-    """``input ** exponent``, broadcasting; either may be a Python number."""
+    """``input ** exponent``, broadcasting; ``d/d input = b a^(b-1)``, ``d/d exponent = a^b ln a``.
+
+    Either may be a Python number.
+
+    Args:
+        input: the base, a tensor or a number.
+        exponent: the exponent, a tensor or a number.
+
+    Shape: broadcastable ``input`` and ``exponent``; the output has the broadcast shape.
+
+    Example:
+        >>> import gradwork
+        >>> gradwork.pow(gradwork.tensor([2.0, 3.0]), 2)
+        tensor([4., 9.])
+    """
     return _binary(Pow, "pow", input, exponent)
 
 
@@ -379,6 +438,12 @@ def floor_divide(input, other) -> Tensor:
 
     Integer division by zero raises, as in PyTorch; floats give ``inf`` or ``nan``.
 
+    Args:
+        input: a tensor or a number.
+        other: a tensor or a number, broadcastable with ``input``.
+
+    Shape: broadcastable ``input`` and ``other``; the output has the broadcast shape.
+
     Example:
         >>> import gradwork
         >>> gradwork.floor_divide(gradwork.tensor([7, -7]), 2)
@@ -397,6 +462,10 @@ def remainder(input, other) -> Tensor:
     """``input - floor(input / other) * other``: the remainder with the sign of ``other`` (``%``).
 
     ``d out/d input = 1``, ``d out/d other = -floor(input / other)``.
+
+    Args:
+        input: a tensor or a number.
+        other: a tensor or a number, broadcastable with ``input``.
 
     Shape: broadcastable ``input`` and ``other``; the output has the broadcast shape.
 
@@ -419,6 +488,8 @@ def lerp(input, end, weight) -> Tensor:
         input: the start points.
         end: the end points (broadcastable with ``input``).
         weight: a number or a tensor (broadcastable).
+
+    Shape: ``input``, ``end`` and a tensor ``weight`` broadcast together.
 
     Example:
         >>> import gradwork
@@ -443,7 +514,12 @@ class Neg(Function):
 
 
 def neg(input: Tensor) -> Tensor:
-    """``-input``.
+    """``-input``;  ``d(-x)/dx = -1``.
+
+    Args:
+        input: the input tensor.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
 
     Example:
         >>> import gradwork
@@ -469,6 +545,9 @@ class Abs(Function):
 
 def abs(input: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
     """``|input|``, elementwise; ``d|x|/dx = sign(x)``, 0 at 0. Integer tensors stay integer.
+
+    Args:
+        input: the input tensor.
 
     Shape: ``(*)`` -> ``(*)``.
 
@@ -502,6 +581,9 @@ class Exp(Function):
 def exp(input: Tensor) -> Tensor:
     """``e ** input``, elementwise; ``d e^x/dx = e^x``.
 
+    Args:
+        input: the input tensor.
+
     Shape: ``(*)`` -> ``(*)``.
 
     Example:
@@ -531,6 +613,11 @@ class Expm1(Function):
 def expm1(input: Tensor) -> Tensor:
     """``e ** input - 1``, accurate for small ``input``; ``d/dx = e^x``.
 
+    Args:
+        input: the input tensor.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
+
     Example:
         >>> import gradwork
         >>> gradwork.expm1(gradwork.tensor([1e-10], dtype=gradwork.float64)).item()
@@ -556,6 +643,11 @@ class Log(Function):
 
 def log(input: Tensor) -> Tensor:
     """Natural logarithm, elementwise (``-inf`` at 0, ``nan`` below, as PyTorch); ``d/dx = 1/x``.
+
+    Args:
+        input: the input tensor.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
 
     Example:
         >>> import gradwork
@@ -583,6 +675,11 @@ class Log1p(Function):
 def log1p(input: Tensor) -> Tensor:
     """``ln(1 + input)``, accurate for small ``input``; ``d/dx = 1/(1 + x)``.
 
+    Args:
+        input: the input tensor.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
+
     Example:
         >>> import gradwork
         >>> gradwork.log1p(gradwork.tensor([1e-10], dtype=gradwork.float64)).item()
@@ -608,6 +705,11 @@ class Log2(Function):
 
 def log2(input: Tensor) -> Tensor:
     """Base-2 logarithm, elementwise; ``d/dx = 1/(x ln 2)``.
+
+    Args:
+        input: the input tensor.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
 
     Example:
         >>> import gradwork
@@ -636,6 +738,11 @@ class Sqrt(Function):
 def sqrt(input: Tensor) -> Tensor:
     """Square root, elementwise (``nan`` below 0); ``d sqrt(x)/dx = 1/(2 sqrt(x))``.
 
+    Args:
+        input: the input tensor.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
+
     Example:
         >>> import gradwork
         >>> gradwork.sqrt(gradwork.tensor([4.0, 2.0]))
@@ -663,6 +770,11 @@ class Rsqrt(Function):
 def rsqrt(input: Tensor) -> Tensor:
     """``1 / sqrt(input)``, elementwise; ``d/dx = -x^(-3/2) / 2``.
 
+    Args:
+        input: the input tensor.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
+
     Example:
         >>> import gradwork
         >>> gradwork.rsqrt(gradwork.tensor([4.0, 0.25]))
@@ -673,6 +785,11 @@ def rsqrt(input: Tensor) -> Tensor:
 
 def square(input: Tensor) -> Tensor:
     """``input * input`` (a composite: one mul); ``d x^2/dx = 2x``. Integer tensors stay integer.
+
+    Args:
+        input: the input tensor.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
 
     Example:
         >>> import gradwork
@@ -702,6 +819,11 @@ class Reciprocal(Function):
 def reciprocal(input: Tensor) -> Tensor:
     """``1 / input``, elementwise (integers give floats); ``d/dx = -1/x^2``.
 
+    Args:
+        input: the input tensor.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
+
     Example:
         >>> import gradwork
         >>> gradwork.reciprocal(gradwork.tensor([2.0, -0.5]))
@@ -727,6 +849,11 @@ class Sin(Function):
 
 def sin(input: Tensor) -> Tensor:
     """Sine, elementwise; ``d sin(x)/dx = cos(x)``.
+
+    Args:
+        input: the input tensor.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
 
     Example:
         >>> import gradwork, math
@@ -754,6 +881,11 @@ class Cos(Function):
 def cos(input: Tensor) -> Tensor:
     """Cosine, elementwise; ``d cos(x)/dx = -sin(x)``.
 
+    Args:
+        input: the input tensor.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
+
     Example:
         >>> import gradwork
         >>> gradwork.cos(gradwork.tensor([0.0]))
@@ -779,6 +911,11 @@ class Tanh(Function):
 
 def tanh(input: Tensor) -> Tensor:
     """Hyperbolic tangent, elementwise; ``d tanh(x)/dx = 1 - tanh(x)^2``.
+
+    Args:
+        input: the input tensor.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
 
     Example:
         >>> import gradwork
@@ -812,6 +949,11 @@ class Sigmoid(Function):
 
 def sigmoid(input: Tensor) -> Tensor:
     """The logistic function ``1 / (1 + e^-x)``, stable for any ``|x|``; ``dy/dx = y (1 - y)``.
+
+    Args:
+        input: the input tensor.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
 
     Example:
         >>> import gradwork
@@ -948,6 +1090,11 @@ def erf(input: Tensor) -> Tensor:
 
     Computed with W. J. Cody's rational approximations (relative error ~1e-16 in float64).
 
+    Args:
+        input: the input tensor.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
+
     Example:
         >>> import gradwork
         >>> gradwork.erf(gradwork.tensor([0.0, 0.5, -3.0]))
@@ -960,6 +1107,11 @@ def erfc(input: Tensor) -> Tensor:
     """The complementary error function ``1 - erf(x)``, accurate where it is tiny (large ``x``).
 
     ``d erfc(x)/dx = -2/sqrt(pi) e^(-x^2)``.
+
+    Args:
+        input: the input tensor.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
 
     Example:
         >>> import gradwork
@@ -992,6 +1144,10 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
 
     ``inplace`` is accepted for PyTorch compatibility (``F.relu(x, inplace=True)``); gradwork
     always returns a new tensor, so use the result.
+
+    Args:
+        input: the input tensor.
+        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
 
     Shape: ``(*)`` -> ``(*)``.
 
@@ -1031,6 +1187,8 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
         negative_slope: the slope for negative inputs.
         inplace: accepted for PyTorch compatibility; the result is always a new tensor.
 
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
+
     Example:
         >>> import gradwork
         >>> gradwork.leaky_relu(gradwork.tensor([-2.0, 3.0]), 0.1)
@@ -1066,6 +1224,8 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
         input: any floating tensor.
         alpha: the value the function approaches for large negative inputs is ``-alpha``.
         inplace: accepted for PyTorch compatibility; the result is always a new tensor.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
 
     Example:
         >>> import gradwork
@@ -1105,6 +1265,8 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
         input: any floating tensor.
         approximate: ``"none"`` (exact, through erf) or ``"tanh"``.
 
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
+
     Example:
         >>> import gradwork
         >>> gradwork.gelu(gradwork.tensor([-1.0, 0.0, 1.0]))
@@ -1138,7 +1300,11 @@ class Silu(Function):
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """Sigmoid linear unit (swish) ``x sigmoid(x)``; ``dy/dx = s (1 + x (1 - s))``, s = sigmoid(x).
 
-    ``inplace`` is accepted for PyTorch compatibility; the result is always a new tensor.
+    Args:
+        input: the input tensor.
+        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
 
     Example:
         >>> import gradwork
@@ -1179,6 +1345,8 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
         input: any floating tensor.
         beta: the sharpness.
         threshold: above ``beta x > threshold`` the function is the identity.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
 
     Example:
         >>> import gradwork
@@ -1308,6 +1476,12 @@ def maximum(input, other) -> Tensor:
 
     The gradient goes to the larger input, split half/half where they are equal (as PyTorch).
 
+    Args:
+        input: a tensor or a number.
+        other: a tensor or a number, broadcastable with ``input``.
+
+    Shape: broadcastable ``input`` and ``other``; the output has the broadcast shape.
+
     Example:
         >>> import gradwork
         >>> gradwork.maximum(gradwork.tensor([1.0, 5.0]), gradwork.tensor([3.0, 2.0]))
@@ -1320,6 +1494,12 @@ def minimum(input, other) -> Tensor:
     """The smaller of ``input`` and ``other``, elementwise (nan propagates), broadcasting.
 
     The gradient goes to the smaller input, split half/half where they are equal (as PyTorch).
+
+    Args:
+        input: a tensor or a number.
+        other: a tensor or a number, broadcastable with ``input``.
+
+    Shape: broadcastable ``input`` and ``other``; the output has the broadcast shape.
 
     Example:
         >>> import gradwork
@@ -1385,6 +1565,11 @@ def _step(function, op: str, input: Tensor, *arguments) -> Tensor:
 def sign(input: Tensor) -> Tensor:
     """-1, 0 or 1 by the sign of each element (nan stays nan); the gradient is 0.
 
+    Args:
+        input: the input tensor.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
+
     Example:
         >>> import gradwork
         >>> gradwork.sign(gradwork.tensor([-2.0, 0.0, 3.0]))
@@ -1395,6 +1580,11 @@ def sign(input: Tensor) -> Tensor:
 
 def floor(input: Tensor) -> Tensor:
     """The largest integer not above each element; the gradient is 0. Integer tensors are copied.
+
+    Args:
+        input: the input tensor.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
 
     Example:
         >>> import gradwork
@@ -1407,6 +1597,11 @@ def floor(input: Tensor) -> Tensor:
 def ceil(input: Tensor) -> Tensor:
     """The smallest integer not below each element; the gradient is 0.
 
+    Args:
+        input: the input tensor.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
+
     Example:
         >>> import gradwork
         >>> gradwork.ceil(gradwork.tensor([-1.5, 1.5]))
@@ -1417,6 +1612,12 @@ def ceil(input: Tensor) -> Tensor:
 
 def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001 - PyTorch's name
     """Round half to even (to ``decimals`` decimal places); the gradient is 0.
+
+    Args:
+        input: the input tensor.
+        decimals: the number of decimal places to round to.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
 
     Example:
         >>> import gradwork
@@ -1430,6 +1631,11 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001 - PyTorc
 
 def trunc(input: Tensor) -> Tensor:
     """Round towards zero; the gradient is 0.
+
+    Args:
+        input: the input tensor.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
 
     Example:
         >>> import gradwork
@@ -1453,6 +1659,11 @@ def _logical(op: str, ufunc, input, other) -> Tensor:
 def logical_not(input: Tensor) -> Tensor:
     """True where ``input`` is zero (or False), as a bool tensor.
 
+    Args:
+        input: the input tensor.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
+
     Example:
         >>> import gradwork
         >>> gradwork.logical_not(gradwork.tensor([0.0, 2.0]))
@@ -1465,6 +1676,12 @@ def logical_not(input: Tensor) -> Tensor:
 def logical_and(input, other) -> Tensor:
     """True where both ``input`` and ``other`` are nonzero (broadcasting), as a bool tensor.
 
+    Args:
+        input: a tensor or a number.
+        other: a tensor or a number, broadcastable with ``input``.
+
+    Shape: broadcastable ``input`` and ``other``; the output has the broadcast shape.
+
     Example:
         >>> import gradwork
         >>> gradwork.logical_and(gradwork.tensor([True, True]), gradwork.tensor([True, False]))
@@ -1475,6 +1692,12 @@ def logical_and(input, other) -> Tensor:
 
 def logical_or(input, other) -> Tensor:
     """True where ``input`` or ``other`` is nonzero (broadcasting), as a bool tensor.
+
+    Args:
+        input: a tensor or a number.
+        other: a tensor or a number, broadcastable with ``input``.
+
+    Shape: broadcastable ``input`` and ``other``; the output has the broadcast shape.
 
     Example:
         >>> import gradwork
@@ -1487,6 +1710,12 @@ def logical_or(input, other) -> Tensor:
 def logical_xor(input, other) -> Tensor:
     """True where exactly one of ``input`` and ``other`` is nonzero (broadcasting).
 
+    Args:
+        input: a tensor or a number.
+        other: a tensor or a number, broadcastable with ``input``.
+
+    Shape: broadcastable ``input`` and ``other``; the output has the broadcast shape.
+
     Example:
         >>> import gradwork
         >>> gradwork.logical_xor(gradwork.tensor([True, True]), gradwork.tensor([True, False]))
@@ -1497,6 +1726,11 @@ def logical_xor(input, other) -> Tensor:
 
 def isnan(input: Tensor) -> Tensor:
     """True where ``input`` is nan, as a bool tensor.
+
+    Args:
+        input: the input tensor.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
 
     Example:
         >>> import gradwork
@@ -1510,6 +1744,11 @@ def isnan(input: Tensor) -> Tensor:
 def isinf(input: Tensor) -> Tensor:
     """True where ``input`` is ``inf`` or ``-inf``, as a bool tensor.
 
+    Args:
+        input: the input tensor.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
+
     Example:
         >>> import gradwork
         >>> gradwork.isinf(gradwork.tensor([1.0, float("-inf")]))
@@ -1521,6 +1760,11 @@ def isinf(input: Tensor) -> Tensor:
 
 def isfinite(input: Tensor) -> Tensor:
     """True where ``input`` is neither ``inf``, ``-inf`` nor nan, as a bool tensor.
+
+    Args:
+        input: the input tensor.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
 
     Example:
         >>> import gradwork
@@ -1558,6 +1802,13 @@ def where(condition, input, other) -> Tensor:
     """Elements of ``input`` where ``condition`` holds, else of ``other`` (all broadcast).
 
     ``d out/d input = condition``, ``d out/d other = not condition``.
+
+    Args:
+        condition: a bool tensor.
+        input: the values where ``condition`` holds (a tensor or a number).
+        other: the values elsewhere (a tensor or a number).
+
+    Shape: ``condition``, ``input`` and ``other`` broadcast together.
 
     Example:
         >>> import gradwork
@@ -1601,7 +1852,19 @@ class ToDtype(Function):
 
 
 def to_dtype(input: Tensor, dtype) -> Tensor:
-    """``input`` converted to ``dtype`` (differentiable between floating types)."""
+    """``input`` converted to ``dtype`` (differentiable between floating types).
+
+    Args:
+        input: the input tensor.
+        dtype: the target dtype.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
+
+    Example:
+        >>> import gradwork
+        >>> gradwork.to_dtype(gradwork.tensor([1.7, -1.7]), gradwork.int64)
+        tensor([ 1, -1])
+    """
     dtype = _dtype.as_dtype(dtype)
     if input._data.dtype == dtype.numpy:
         return input
@@ -1622,7 +1885,19 @@ class ToDevice(Function):
 
 
 def to_device(input: Tensor, device) -> Tensor:
-    """``input`` copied to ``device`` (differentiable)."""
+    """``input`` copied to ``device`` (differentiable).
+
+    Args:
+        input: the input tensor.
+        device: the target device.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
+
+    Example:
+        >>> import gradwork
+        >>> gradwork.to_device(gradwork.tensor([1.0]), "cpu").device
+        device(type='cpu')
+    """
     if _backend.device_of(input._data) == _backend.device(device):
         return input
     return ToDevice.apply(input, _backend.device(device))
@@ -1641,5 +1916,18 @@ class Clone(Function):
 
 
 def clone(input: Tensor) -> Tensor:
-    """A copy of ``input`` that stays in the graph."""
+    """A copy of ``input`` that stays in the graph; ``d out/d input = 1``.
+
+    Args:
+        input: the input tensor.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
+
+    Example:
+        >>> import gradwork
+        >>> x = gradwork.tensor([1.0, 2.0])
+        >>> y = gradwork.clone(x)
+        >>> y is x, gradwork.equal(y, x)
+        (False, True)
+    """
     return Clone.apply(input)

@@ -117,6 +117,12 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor
 
     Integer and bool inputs are summed as int64, as in PyTorch.
 
+    Args:
+        input: the input tensor.
+        dim: an int, a tuple of ints, or ``None`` for every dimension.
+        keepdim: keep the reduced dimensions with size 1.
+        dtype: cast the input to this dtype first.
+
     Shape: ``(*)`` -> the input shape without ``dim`` (kept as size 1 with ``keepdim``).
 
     Example:
@@ -134,6 +140,14 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor
 
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Mean over ``dim`` (floating inputs only, as in PyTorch).
+
+    Args:
+        input: the input tensor.
+        dim: an int, a tuple of ints, or ``None`` for every dimension.
+        keepdim: keep the reduced dimensions with size 1.
+        dtype: cast the input to this dtype first.
+
+    Shape: ``(*)`` -> the input shape without ``dim`` (size 1 with ``keepdim``).
 
     Example:
         >>> import gradwork
@@ -158,6 +172,17 @@ def sum_to(grad: Tensor, shape: tuple) -> Tensor:
 
     Leading dimensions that broadcasting added are summed away; dimensions where ``shape`` has
     size 1 are summed with keepdim.
+
+    Args:
+        grad: the gradient of a broadcast result.
+        shape: the shape before broadcasting.
+
+    Shape: ``grad.shape`` -> ``shape``.
+
+    Example:
+        >>> import gradwork
+        >>> gradwork.ops.reduce.sum_to(gradwork.ones(2, 3), (1, 3))
+        tensor([[2., 2., 2.]])
     """
     grad_shape = grad._data.shape
     if grad_shape == shape:
@@ -287,6 +312,8 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
     ``d std/dx = (x - mean x) / ((N - correction) std)``, and 0 where ``std == 0`` (PyTorch's
     choice for constant inputs, where the derivative is undefined).
 
+    Shape: ``(*)`` -> the input shape without ``dim`` (size 1 with ``keepdim``).
+
     Example:
         >>> import gradwork
         >>> gradwork.std(gradwork.tensor([[1.0, 3.0], [2.0, 2.0]]), dim=1)
@@ -356,6 +383,8 @@ def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
         keepdim: keep the reduced dimension with size 1.
         dtype: cast the input to this dtype first.
 
+    Shape: ``(*)`` -> the input shape without ``dim`` (size 1 with ``keepdim``).
+
     Example:
         >>> import gradwork
         >>> x = gradwork.tensor([2.0, 0.0, 3.0], requires_grad=True)
@@ -422,7 +451,8 @@ class _TakeAlong(Function):
     @staticmethod
     def backward(ctx, grad):
         shape, dim, index = ctx.shape, ctx.dim, ctx.index
-        positions = np.arange(shape[dim]).reshape((-1,) + (1,) * (len(shape) - dim - 1))
+        arange = _backend.namespace_of(index).arange
+        positions = arange(shape[dim]).reshape((-1,) + (1,) * (len(shape) - dim - 1))
         chosen = Tensor._make(positions == index)
         grad = expand_reduced(grad, shape, (dim,), ctx.keepdim)
         return _ops().elementwise.where(chosen, grad, 0.0), None, None, None
@@ -464,6 +494,8 @@ def max(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001 - PyTorch
     Returns:
         A tensor, or with ``dim`` a named tuple ``(values, indices)``.
 
+    Shape: ``(*)`` -> the input shape without ``dim`` (size 1 with ``keepdim``).
+
     Example:
         >>> import gradwork
         >>> x = gradwork.tensor([[1.0, 5.0], [7.0, 2.0]])
@@ -484,6 +516,13 @@ def min(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001 - PyTorch
     """The smallest element (no ``dim``), or ``(values, indices)`` along ``dim``.
 
     Gradients as for :func:`max`; ``min(input, other_tensor)`` is :func:`gradwork.minimum`.
+
+    Args:
+        input: the input tensor.
+        dim: the dimension to reduce; without it, the minimum of all elements.
+        keepdim: keep the reduced dimension with size 1.
+
+    Shape: ``(*)`` -> the input shape without ``dim`` (size 1 with ``keepdim``).
 
     Example:
         >>> import gradwork
@@ -511,6 +550,13 @@ def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
 
     ``d amax/dx = 1/k`` at each of the ``k`` tied maxima and 0 elsewhere (as PyTorch).
 
+    Args:
+        input: the input tensor.
+        dim: an int, a tuple of ints, or ``None`` for every dimension.
+        keepdim: keep the reduced dimensions with size 1.
+
+    Shape: ``(*)`` -> the input shape without ``dim`` (size 1 with ``keepdim``).
+
     Example:
         >>> import gradwork
         >>> x = gradwork.tensor([3.0, 1.0, 3.0], requires_grad=True)
@@ -523,6 +569,13 @@ def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
 
 def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """The minimum over ``dim`` (``()`` or ``None``: every dimension); ties share the gradient.
+
+    Args:
+        input: the input tensor.
+        dim: an int, a tuple of ints, or ``None`` for every dimension.
+        keepdim: keep the reduced dimensions with size 1.
+
+    Shape: ``(*)`` -> the input shape without ``dim`` (size 1 with ``keepdim``).
 
     Example:
         >>> import gradwork
@@ -550,6 +603,13 @@ def _arg_extremum(op: str, function, input: Tensor, dim, keepdim: bool) -> Tenso
 def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """The index of the (first) maximum, of the flattened input or along ``dim``; int64.
 
+    Args:
+        input: the input tensor.
+        dim: the dimension to reduce, or ``None`` for the flattened input.
+        keepdim: keep the reduced dimension(s) with size 1.
+
+    Shape: ``(*)`` -> the input shape without ``dim`` (size 1 with ``keepdim``).
+
     Example:
         >>> import gradwork
         >>> gradwork.argmax(gradwork.tensor([[1.0, 5.0], [7.0, 2.0]]), dim=1)
@@ -560,6 +620,13 @@ def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 
 def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """The index of the (first) minimum, of the flattened input or along ``dim``; int64.
+
+    Args:
+        input: the input tensor.
+        dim: the dimension to reduce, or ``None`` for the flattened input.
+        keepdim: keep the reduced dimension(s) with size 1.
+
+    Shape: ``(*)`` -> the input shape without ``dim`` (size 1 with ``keepdim``).
 
     Example:
         >>> import gradwork
@@ -609,6 +676,8 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
         input: the tensor.
         dim: an int or a tuple of ints (``()`` or ``None``: every dimension).
         keepdim: keep the reduced dimensions with size 1.
+
+    Shape: ``(*)`` -> the input shape without ``dim`` (size 1 with ``keepdim``).
 
     Example:
         >>> import gradwork
@@ -661,6 +730,13 @@ def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
 
     ``d out_i/dx_j = [j <= i]``, so the gradient is the reversed cumulative sum of the output
     gradient. Integer and bool inputs accumulate as int64, as in PyTorch.
+
+    Args:
+        input: the input tensor.
+        dim: the dimension to accumulate along.
+        dtype: cast the input to this dtype first.
+
+    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
 
     Example:
         >>> import gradwork
@@ -750,6 +826,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
         dim: an int, a tuple of ints, or ``None``.
         keepdim: keep the reduced dimensions with size 1.
 
+    Shape: ``(*)`` -> the input shape without ``dim`` (size 1 with ``keepdim``).
+
     Example:
         >>> import gradwork
         >>> gradwork.norm(gradwork.tensor([3.0, -4.0]))
@@ -793,6 +871,13 @@ def _boolean_reduction(op: str, function, input: Tensor, dim, keepdim: bool) -> 
 def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """True where every element over ``dim`` is nonzero; a bool tensor (uint8 for uint8).
 
+    Args:
+        input: the input tensor.
+        dim: an int, a tuple of ints, or ``None`` for every dimension.
+        keepdim: keep the reduced dimensions with size 1.
+
+    Shape: ``(*)`` -> the input shape without ``dim`` (size 1 with ``keepdim``).
+
     Example:
         >>> import gradwork
         >>> gradwork.all(gradwork.tensor([[1.0, 0.0], [2.0, 3.0]]), dim=1)
@@ -803,6 +888,13 @@ def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
 
 def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """True where some element over ``dim`` is nonzero; a bool tensor (uint8 for uint8).
+
+    Args:
+        input: the input tensor.
+        dim: an int, a tuple of ints, or ``None`` for every dimension.
+        keepdim: keep the reduced dimensions with size 1.
+
+    Shape: ``(*)`` -> the input shape without ``dim`` (size 1 with ``keepdim``).
 
     Example:
         >>> import gradwork
