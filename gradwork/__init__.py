@@ -23,6 +23,7 @@ from gradwork._dtype import (  # noqa: F401
     uint8,
 )
 from gradwork.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from gradwork.ops.activation import *  # noqa: F403
 from gradwork.ops.compare import *  # noqa: F403
 from gradwork.ops.conv import *  # noqa: F403
 from gradwork.ops.elementwise import *  # noqa: F403
@@ -35,6 +36,7 @@ from gradwork.ops.norm import *  # noqa: F403
 from gradwork.ops.pool import *  # noqa: F403
 from gradwork.ops.reduce import *  # noqa: F403
 from gradwork.ops.rnn import *  # noqa: F403
+from gradwork.ops.special import *  # noqa: F403
 from gradwork.random import (  # noqa: F401
     Generator,
     get_rng_state,

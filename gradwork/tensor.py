@@ -449,16 +449,25 @@ class Tensor:
         return _ops.elementwise.abs(self)
 
     def __invert__(self):
-        return _ops.elementwise.logical_not(self)
+        return _ops.elementwise.bitwise_not(self)
 
     def __and__(self, other):
-        return _ops.elementwise.logical_and(self, other)
+        return _ops.elementwise.bitwise_and(self, other)
 
     def __or__(self, other):
-        return _ops.elementwise.logical_or(self, other)
+        return _ops.elementwise.bitwise_or(self, other)
 
     def __xor__(self, other):
-        return _ops.elementwise.logical_xor(self, other)
+        return _ops.elementwise.bitwise_xor(self, other)
+
+    def __rand__(self, other):
+        return _ops.elementwise.bitwise_and(other, self)
+
+    def __ror__(self, other):
+        return _ops.elementwise.bitwise_or(other, self)
+
+    def __rxor__(self, other):
+        return _ops.elementwise.bitwise_xor(other, self)
 
     def __eq__(self, other):  # noqa: D105 - elementwise, as in PyTorch
         return _ops.compare.eq(self, other)
@@ -683,7 +692,7 @@ class Tensor:
         return _ops.elementwise.sigmoid(self)
 
     def relu(self):
-        return _ops.elementwise.relu(self)
+        return _ops.activation.relu(self)
 
     def clamp(self, min=None, max=None):
         return _ops.elementwise.clamp(self, min, max)
@@ -721,7 +730,7 @@ class Tensor:
         return _ops.elementwise.isfinite(self)
 
     def logical_not(self):
-        return _ops.elementwise.logical_not(self)
+        return _ops.elementwise.bitwise_not(self)
 
     def lerp(self, end, weight):
         return _ops.elementwise.lerp(self, end, weight)

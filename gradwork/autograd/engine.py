@@ -130,9 +130,8 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool, i
                 previous = child_grads[slot]
                 child_grads[slot] = input_grad if previous is None else previous + input_grad
             if not retain_graph:
-                target._saved = None
+                target.__dict__.clear()  # saved tensors and state: gone as soon as they are used
                 target._freed = True
-                target.__dict__.clear()
     finally:
         grad_mode.state.enabled = previous_mode
     return results

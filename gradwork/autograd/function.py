@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import weakref
 
+import numpy as np
+
 from gradwork._backend import namespace_of
 from gradwork.autograd import anomaly, grad_mode
 
@@ -49,16 +51,15 @@ class Node:
     tensor, the leaf itself.
     """
 
-    __slots__ = (
-        "next_functions",
-        "needs_input_grad",
-        "_saved",
-        "_num_outputs",
-        "_pre_hooks",
-        "_freed",
-        "__dict__",
-        "__weakref__",
-    )
+    # Edges are slots: they survive the freeing of the node's state (its __dict__) by backward.
+    __slots__ = ("next_functions", "_num_outputs", "__dict__", "__weakref__")
+
+    # Defaults read from the class until an op sets them: creating a node costs no writes.
+    needs_input_grad = None
+    _saved = None
+    _pre_hooks = None
+    _freed = False
+    _non_differentiable = ()
 
     def name(self) -> str:
         return type(self).__name__ + "Backward"
@@ -119,7 +120,7 @@ class Node:
 
     def mark_non_differentiable(self, *tensors) -> None:
         """Declare outputs (e.g. indices) that never carry a gradient."""
-        self.__dict__["_non_differentiable"] = {id(t) for t in tensors}
+        self._non_differentiable = {id(t) for t in tensors}
 
     def set_materialize_grads(self, value: bool) -> None:
         """Whether missing output gradients reach backward as zeros (default) or as ``None``."""
@@ -203,9 +204,6 @@ class Function(Node):
         """Run ``forward`` on ``args`` and, when recording, attach the node to the outputs."""
         # This is the hottest Python in gradwork: every op of every step passes here once.
         ctx = _new(cls)
-        ctx._saved = None
-        ctx._pre_hooks = None
-        ctx._freed = False
         state = grad_mode.state
         needs = None
         if state.enabled:
@@ -220,20 +218,21 @@ class Function(Node):
             finally:
                 state.enabled = True
         else:
-            ctx.needs_input_grad = None
             raw = cls.forward(ctx, *args)
 
-        if type(raw) is tuple:
+        if type(raw) is np.ndarray:
+            output = _make(raw)
+        elif type(raw) is tuple:
             return _finish_multiple(ctx, cls, args, raw, needs)
-        output = _wrap_output(raw, args)
+        else:
+            output = _wrap_output(raw, args)
         if anomaly.state.enabled:
             anomaly.check_forward(cls.__name__, [output._data])
         if (
-            needs is None
+            needs is None  # not recording: the node (and what it saved) is dropped here
             or output._data.dtype.kind not in "fc"
-            or (id(output) in ctx.__dict__.get("_non_differentiable", ()))
+            or id(output) in ctx._non_differentiable
         ):
-            ctx._saved = None
             return output
         _connect(ctx, args, needs, 1)
         output.grad_fn = ctx
@@ -249,6 +248,8 @@ def _wrap_output(output, args):
         if output.grad_fn is not None or output.requires_grad or _is_input(output, args):
             return _make(output._data, output._version_cell)  # same memory, same version
         return output
+    if isinstance(output, np.generic):  # a 0-d result of a NumPy ufunc or full reduction
+        output = np.asarray(output)
     return _make(output)
 
 
@@ -277,14 +278,13 @@ def _finish_multiple(ctx, cls, args, raw: tuple, needs) -> tuple:
     if anomaly.state.enabled:
         anomaly.check_forward(cls.__name__, [t._data for t in wrapped if t is not None])
     if needs is None:
-        ctx._saved = None
         return tuple(wrapped)
     _connect(ctx, args, needs, len(wrapped))
     ctx.__dict__["_output_shapes"] = [
         (t._data.shape, t._data.dtype, namespace_of(t._data)) if t is not None else None
         for t in wrapped
     ]
-    non_differentiable = ctx.__dict__.get("_non_differentiable", ())
+    non_differentiable = ctx._non_differentiable
     for index, output in enumerate(wrapped):
         if output is None or id(output) in non_differentiable:
             continue

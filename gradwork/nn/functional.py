@@ -6,17 +6,20 @@ or a short composite of them.
 
 from __future__ import annotations
 
-from gradwork.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold
-from gradwork.ops.elementwise import (
+from gradwork.ops.activation import (
     elu,
     gelu,
+    hardtanh,
     leaky_relu,
+    mish,
     relu,
-    sigmoid,
+    relu6,
     silu,
     softplus,
-    tanh,
+    softsign,
 )
+from gradwork.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, fold, unfold
+from gradwork.ops.elementwise import sigmoid, tanh
 from gradwork.ops.linalg import linear
 from gradwork.ops.loss import (
     binary_cross_entropy,
@@ -38,14 +41,10 @@ from gradwork.ops.nn import (
     bilinear,
     dropout,
     embedding,
-    hardtanh,
     layer_norm,
     log_softmax,
-    mish,
-    relu6,
     scaled_dot_product_attention,
     softmax,
-    softsign,
 )
 from gradwork.ops.norm import batch_norm, group_norm, instance_norm, rms_norm
 from gradwork.ops.pool import (

@@ -1,6 +1,7 @@
 """Differentiable primitives, grouped by kind; forward and backward side by side in each module."""
 
 from gradwork.ops import (  # noqa: F401 - the submodules are the public surface
+    activation,
     compare,
     conv,
     elementwise,
@@ -13,4 +14,5 @@ from gradwork.ops import (  # noqa: F401 - the submodules are the public surface
     pool,
     reduce,
     rnn,
+    special,
 )

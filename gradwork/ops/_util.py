@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numbers
 
+from gradwork.tensor import Tensor
+
 __all__ = [
     "normalize_dim",
     "normalize_dims",
@@ -37,8 +39,6 @@ def check_floating(value, op: str, argument: str = "input") -> None:
 
 def check_tensor(value, op: str, argument: str = "input"):
     """Return ``value`` if it is a Tensor, else raise a TypeError naming the op and argument."""
-    from gradwork.tensor import Tensor
-
     if not isinstance(value, Tensor):
         raise TypeError(f"{op}: argument '{argument}' must be a Tensor, not {type(value).__name__}")
     return value

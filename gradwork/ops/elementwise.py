@@ -24,6 +24,10 @@ from gradwork.ops.reduce import sum_to
 from gradwork.tensor import Tensor
 
 __all__ = [
+    "bitwise_and",
+    "bitwise_not",
+    "bitwise_or",
+    "bitwise_xor",
     "add",
     "sub",
     "mul",
@@ -44,14 +48,6 @@ __all__ = [
     "cos",
     "tanh",
     "sigmoid",
-    "erf",
-    "erfc",
-    "relu",
-    "leaky_relu",
-    "elu",
-    "gelu",
-    "silu",
-    "softplus",
     "clamp",
     "clip",
     "maximum",
@@ -77,9 +73,6 @@ __all__ = [
     "clone",
 ]
 
-_SQRT1_2 = math.sqrt(0.5)
-_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _LN2 = math.log(2.0)
 
 
@@ -112,6 +105,20 @@ def operands(op: str, *values):
     are returned unchanged unless they are of a higher category than every tensor, in which case
     the tensors are cast to the default float (or int64) dtype, as PyTorch does.
     """
+    # Fast path (most calls): tensors of one dtype and array type, with Python int/float numbers
+    # that cannot change the result dtype.
+    dtype = array_type = None
+    for value in values:
+        if isinstance(value, Tensor):
+            if dtype is None:
+                dtype, array_type = value._data.dtype, type(value._data)
+            elif value._data.dtype != dtype or type(value._data) is not array_type:
+                break
+        elif type(value) is not float and type(value) is not int:
+            break
+    else:
+        if dtype is not None and (dtype.kind == "f" or float not in [type(v) for v in values]):
+            return values
     values = tuple(v if isinstance(v, Tensor) else _scalar(op, v) for v in values)
     tensors = [v for v in values if isinstance(v, Tensor)]
     if not tensors:
@@ -137,7 +144,7 @@ def operands(op: str, *values):
     )
 
 
-def _floating(op: str, input) -> Tensor:
+def as_floating(op: str, input) -> Tensor:
     """``input`` checked to be a tensor; integer and bool tensors become the default float dtype."""
     check_tensor(input, op)
     if input._data.dtype.kind != "f":
@@ -591,7 +598,7 @@ def exp(input: Tensor) -> Tensor:
         >>> gradwork.exp(gradwork.tensor([0.0, 1.0]))
         tensor([1.    , 2.7183])
     """
-    return Exp.apply(_floating("exp", input))
+    return Exp.apply(as_floating("exp", input))
 
 
 class Expm1(Function):
@@ -623,7 +630,7 @@ def expm1(input: Tensor) -> Tensor:
         >>> gradwork.expm1(gradwork.tensor([1e-10], dtype=gradwork.float64)).item()
         1.00000000005e-10
     """
-    return Expm1.apply(_floating("expm1", input))
+    return Expm1.apply(as_floating("expm1", input))
 
 
 class Log(Function):
@@ -654,7 +661,7 @@ def log(input: Tensor) -> Tensor:
         >>> gradwork.log(gradwork.tensor([1.0, 0.0]))
         tensor([  0., -inf])
     """
-    return Log.apply(_floating("log", input))
+    return Log.apply(as_floating("log", input))
 
 
 class Log1p(Function):
@@ -685,7 +692,7 @@ def log1p(input: Tensor) -> Tensor:
         >>> gradwork.log1p(gradwork.tensor([1e-10], dtype=gradwork.float64)).item()
         9.999999999500001e-11
     """
-    return Log1p.apply(_floating("log1p", input))
+    return Log1p.apply(as_floating("log1p", input))
 
 
 class Log2(Function):
@@ -716,7 +723,7 @@ def log2(input: Tensor) -> Tensor:
         >>> gradwork.log2(gradwork.tensor([1.0, 8.0]))
         tensor([0., 3.])
     """
-    return Log2.apply(_floating("log2", input))
+    return Log2.apply(as_floating("log2", input))
 
 
 class Sqrt(Function):
@@ -748,7 +755,7 @@ def sqrt(input: Tensor) -> Tensor:
         >>> gradwork.sqrt(gradwork.tensor([4.0, 2.0]))
         tensor([2.    , 1.4142])
     """
-    return Sqrt.apply(_floating("sqrt", input))
+    return Sqrt.apply(as_floating("sqrt", input))
 
 
 class Rsqrt(Function):
@@ -780,7 +787,7 @@ def rsqrt(input: Tensor) -> Tensor:
         >>> gradwork.rsqrt(gradwork.tensor([4.0, 0.25]))
         tensor([0.5, 2. ])
     """
-    return Rsqrt.apply(_floating("rsqrt", input))
+    return Rsqrt.apply(as_floating("rsqrt", input))
 
 
 def square(input: Tensor) -> Tensor:
@@ -829,7 +836,7 @@ def reciprocal(input: Tensor) -> Tensor:
         >>> gradwork.reciprocal(gradwork.tensor([2.0, -0.5]))
         tensor([ 0.5, -2. ])
     """
-    return Reciprocal.apply(_floating("reciprocal", input))
+    return Reciprocal.apply(as_floating("reciprocal", input))
 
 
 class Sin(Function):
@@ -860,7 +867,7 @@ def sin(input: Tensor) -> Tensor:
         >>> gradwork.sin(gradwork.tensor([0.0, math.pi / 2]))
         tensor([0., 1.])
     """
-    return Sin.apply(_floating("sin", input))
+    return Sin.apply(as_floating("sin", input))
 
 
 class Cos(Function):
@@ -891,7 +898,7 @@ def cos(input: Tensor) -> Tensor:
         >>> gradwork.cos(gradwork.tensor([0.0]))
         tensor([1.])
     """
-    return Cos.apply(_floating("cos", input))
+    return Cos.apply(as_floating("cos", input))
 
 
 class Tanh(Function):
@@ -922,10 +929,10 @@ def tanh(input: Tensor) -> Tensor:
         >>> gradwork.tanh(gradwork.tensor([0.0, 1e4]))
         tensor([0., 1.])
     """
-    return Tanh.apply(_floating("tanh", input))
+    return Tanh.apply(as_floating("tanh", input))
 
 
-def _sigmoid(array):
+def sigmoid_array(array):
     """e^min(x, 0) / (1 + e^-|x|): 1/(1 + e^-x) for x >= 0 and e^x/(1 + e^x) below, so no exp
     overflows and the tails keep full relative precision. Branch-free: np.where on a random
     sign pattern costs more than the second exp."""
@@ -937,7 +944,7 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        y = Tensor._make(_sigmoid(x._data))
+        y = Tensor._make(sigmoid_array(x._data))
         ctx.save_for_backward(y)
         return y
 
@@ -960,400 +967,7 @@ def sigmoid(input: Tensor) -> Tensor:
         >>> gradwork.sigmoid(gradwork.tensor([-1e4, 0.0, 2.0]))
         tensor([0.    , 0.5   , 0.8808])
     """
-    return Sigmoid.apply(_floating("sigmoid", input))
-
-
-# -- the error function -----------------------------------------------------------------------
-# NumPy has no erf. These are W. J. Cody's rational Chebyshev approximations ("Rational Chebyshev
-# approximations for the error function", Math. Comp. 23, 1969; his CALERF routine): relative
-# error near 1e-16 in float64, one interval per branch, each evaluated only on its own elements.
-_ERF_A = (
-    3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
-    3.20937758913846947e03, 1.85777706184603153e-1,
-)  # fmt: skip
-_ERF_B = (
-    2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03,
-    2.84423683343917062e03,
-)  # fmt: skip
-_ERFC_C = (
-    5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01,
-    2.98635138197400131e02, 8.81952221241769090e02, 1.71204761263407058e03,
-    2.05107837782607147e03, 1.23033935479799725e03, 2.15311535474403846e-8,
-)  # fmt: skip
-_ERFC_D = (
-    1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
-    1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
-    3.43936767414372164e03, 1.23033935480374942e03,
-)  # fmt: skip
-_ERFC_P = (
-    3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1,
-    1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2,
-)  # fmt: skip
-_ERFC_Q = (
-    2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-1,
-    6.05183413124413191e-2, 2.33520497626869185e-3,
-)  # fmt: skip
-_ERF_SMALL = 0.46875  # |x| up to here: erf directly; beyond: erfc, where erf would cancel
-_SQRT_1_PI = 1 / math.sqrt(math.pi)
-
-
-def _erf_small(x):
-    """erf(x) for |x| <= 0.46875: x P(x^2) / Q(x^2)."""
-    z = x * x
-    numerator, denominator = _ERF_A[4] * z, z
-    for i in range(3):
-        numerator = (numerator + _ERF_A[i]) * z
-        denominator = (denominator + _ERF_B[i]) * z
-    return x * (numerator + _ERF_A[3]) / (denominator + _ERF_B[3])
-
-
-def _erfc_large(y):
-    """erfc(y) for y > 0.46875 (nan passes through)."""
-    # erfc(y) < 1e-300 beyond 26.6: clipping there keeps inf finite and the result an exact 0
-    y = np.minimum(y, 30.0)
-    result = np.empty_like(y)
-    middle = y <= 4.0
-    near = y[middle]
-    numerator, denominator = _ERFC_C[8] * near, near
-    for i in range(7):
-        numerator = (numerator + _ERFC_C[i]) * near
-        denominator = (denominator + _ERFC_D[i]) * near
-    result[middle] = (numerator + _ERFC_C[7]) / (denominator + _ERFC_D[7])
-    far = y[~middle]
-    z = 1 / (far * far)
-    numerator, denominator = _ERFC_P[5] * z, z
-    for i in range(4):
-        numerator = (numerator + _ERFC_P[i]) * z
-        denominator = (denominator + _ERFC_Q[i]) * z
-    result[~middle] = (_SQRT_1_PI - z * (numerator + _ERFC_P[4]) / (denominator + _ERFC_Q[4])) / far
-    # e^(-y^2) as e^(-s^2) e^(-(y-s)(y+s)) with s = y rounded down to 1/16: y^2 loses no digits
-    rounded = np.trunc(y * 16) / 16
-    return np.exp(-rounded * rounded) * np.exp(-(y - rounded) * (y + rounded)) * result
-
-
-def _erf_parts(x):
-    """Flattened ``x``, the mask of small |x|, erf on the small part, erfc(|x|) on the rest."""
-    flat = x.reshape(-1)
-    small = np.abs(flat) <= _ERF_SMALL
-    return flat, small, _erf_small(flat[small]), _erfc_large(np.abs(flat[~small]))
-
-
-def _erf(x):
-    """erf of a floating array, elementwise, in the array's dtype."""
-    flat, small, erf_small, erfc_large = _erf_parts(x)
-    result = np.empty_like(flat)
-    result[small] = erf_small
-    result[~small] = np.copysign((0.5 - erfc_large) + 0.5, flat[~small])
-    return result.reshape(x.shape)
-
-
-def _erfc(x):
-    """erfc of a floating array, elementwise, without cancellation for large positive x."""
-    flat, small, erf_small, erfc_large = _erf_parts(x)
-    result = np.empty_like(flat)
-    result[small] = 1 - erf_small
-    large = flat[~small]
-    result[~small] = np.where(large < 0, 2 - erfc_large, erfc_large)
-    return result.reshape(x.shape)
-
-
-class Erf(Function):
-    """y = erf x = 2/sqrt(pi) int_0^x e^(-t^2) dt;  dy/dx = 2/sqrt(pi) e^(-x^2)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _erf(x._data)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * exp(-x * x) * _TWO_OVER_SQRT_PI
-
-
-class Erfc(Function):
-    """y = erfc x = 1 - erf x;  dy/dx = -2/sqrt(pi) e^(-x^2)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return _erfc(x._data)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return grad * exp(-x * x) * -_TWO_OVER_SQRT_PI
-
-
-def erf(input: Tensor) -> Tensor:
-    """The error function ``2/sqrt(pi) int_0^x e^(-t^2) dt``; ``d erf(x)/dx = 2/sqrt(pi) e^(-x^2)``.
-
-    Computed with W. J. Cody's rational approximations (relative error ~1e-16 in float64).
-
-    Args:
-        input: the input tensor.
-
-    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
-
-    Example:
-        >>> import gradwork
-        >>> gradwork.erf(gradwork.tensor([0.0, 0.5, -3.0]))
-        tensor([ 0.    ,  0.5205, -1.    ])
-    """
-    return Erf.apply(_floating("erf", input))
-
-
-def erfc(input: Tensor) -> Tensor:
-    """The complementary error function ``1 - erf(x)``, accurate where it is tiny (large ``x``).
-
-    ``d erfc(x)/dx = -2/sqrt(pi) e^(-x^2)``.
-
-    Args:
-        input: the input tensor.
-
-    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
-
-    Example:
-        >>> import gradwork
-        >>> gradwork.erfc(gradwork.tensor([10.0], dtype=gradwork.float64)).item()
-        2.0884875837625446e-45
-    """
-    return Erfc.apply(_floating("erfc", input))
-
-
-# -- activations ------------------------------------------------------------------------------
-# Fused primitives rather than composites: each is one pass forward and one where() backward, and
-# they run on every activation of every layer.
-class Relu(Function):
-    """y = max(x, 0);  dy/dx = 1 for x > 0, else 0 (0 at x = 0, as PyTorch)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        y = Tensor._make(np.maximum(x._data, 0))
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx, grad):
-        (y,) = ctx.saved_tensors
-        return where(y > 0, grad, 0.0)
-
-
-def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    """``max(input, 0)``, elementwise; ``d relu(x)/dx = [x > 0]``.
-
-    ``inplace`` is accepted for PyTorch compatibility (``F.relu(x, inplace=True)``); gradwork
-    always returns a new tensor, so use the result.
-
-    Args:
-        input: the input tensor.
-        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
-
-    Shape: ``(*)`` -> ``(*)``.
-
-    Example:
-        >>> import gradwork
-        >>> gradwork.relu(gradwork.tensor([-1.0, 0.0, 2.0]))
-        tensor([0., 0., 2.])
-    """
-    check_tensor(input, "relu")
-    if input._data.dtype == np.bool_:
-        raise RuntimeError("relu: not implemented for bool tensors; convert with .float() first")
-    return Relu.apply(input)
-
-
-class LeakyRelu(Function):
-    """y = x for x > 0, else slope * x;  dy/dx = 1 for x > 0, else slope."""
-
-    @staticmethod
-    def forward(ctx, x, negative_slope):
-        ctx.save_for_backward(x)
-        ctx.negative_slope = negative_slope
-        data = x._data
-        # max(x, 0) + slope min(x, 0) is the same function without np.where's branching
-        return np.maximum(data, 0) + np.minimum(data, 0) * negative_slope
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return where(x > 0, grad, grad * ctx.negative_slope), None
-
-
-def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    """``x`` for ``x > 0``, else ``negative_slope * x``; the derivative is 1 or ``negative_slope``.
-
-    Args:
-        input: any floating tensor.
-        negative_slope: the slope for negative inputs.
-        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
-
-    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
-
-    Example:
-        >>> import gradwork
-        >>> gradwork.leaky_relu(gradwork.tensor([-2.0, 3.0]), 0.1)
-        tensor([-0.2,  3. ])
-    """
-    return LeakyRelu.apply(_floating("leaky_relu", input), float(negative_slope))
-
-
-class Elu(Function):
-    """y = x for x > 0, else alpha (e^x - 1);  dy/dx = 1 for x > 0, else alpha e^x."""
-
-    @staticmethod
-    def forward(ctx, x, alpha):
-        ctx.save_for_backward(x)
-        ctx.alpha = alpha
-        data = x._data
-        # expm1 only of the non-positive part: no overflow for large x, accuracy near 0
-        return np.maximum(data, 0) + np.expm1(np.minimum(data, 0)) * alpha
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        return where(x > 0, grad, grad * exp(clamp(x, max=0.0)) * ctx.alpha), None
-
-
-def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    """Exponential linear unit: ``x`` for ``x > 0``, else ``alpha (e^x - 1)``.
-
-    ``d elu(x)/dx = 1`` for ``x > 0``, else ``alpha e^x``. Clevert et al., 2015
-    (https://arxiv.org/abs/1511.07289).
-
-    Args:
-        input: any floating tensor.
-        alpha: the value the function approaches for large negative inputs is ``-alpha``.
-        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
-
-    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
-
-    Example:
-        >>> import gradwork
-        >>> gradwork.elu(gradwork.tensor([-1.0, 2.0]))
-        tensor([-0.6321,  2.    ])
-    """
-    return Elu.apply(_floating("elu", input), float(alpha))
-
-
-class Gelu(Function):
-    """y = x Phi(x) = x erfc(-x/sqrt 2)/2;  dy/dx = Phi(x) + x phi(x)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        data = x._data
-        # erfc(-x/sqrt2) rather than 1 + erf(x/sqrt2): no cancellation for negative x
-        with np.errstate(invalid="ignore"):  # -inf * 0 is nan, as in PyTorch
-            return data * 0.5 * _erfc(data * -_SQRT1_2)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        cdf = erfc(x * -_SQRT1_2) * 0.5
-        pdf = exp(x * x * -0.5) * _INV_SQRT_2PI
-        return grad * (cdf + x * pdf)
-
-
-def gelu(input: Tensor, approximate: str = "none") -> Tensor:
-    """Gaussian error linear unit ``x Phi(x)``, with ``Phi`` the standard normal CDF.
-
-    ``d gelu(x)/dx = Phi(x) + x phi(x)``. ``approximate="tanh"`` uses
-    ``x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`` (a composite, differentiated by autograd).
-    Hendrycks and Gimpel, 2016 (https://arxiv.org/abs/1606.08415).
-
-    Args:
-        input: any floating tensor.
-        approximate: ``"none"`` (exact, through erf) or ``"tanh"``.
-
-    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
-
-    Example:
-        >>> import gradwork
-        >>> gradwork.gelu(gradwork.tensor([-1.0, 0.0, 1.0]))
-        tensor([-0.1587,  0.    ,  0.8413])
-    """
-    input = _floating("gelu", input)
-    if approximate == "none":
-        return Gelu.apply(input)
-    if approximate == "tanh":
-        inner = (input + input * input * input * 0.044715) * math.sqrt(2.0 / math.pi)
-        return input * 0.5 * (tanh(inner) + 1)
-    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-
-
-class Silu(Function):
-    """y = x sigmoid(x);  dy/dx = s (1 + x (1 - s)) with s = sigmoid(x)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        with np.errstate(invalid="ignore"):  # -inf * 0 is nan, as in PyTorch
-            return x._data * _sigmoid(x._data)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        s = sigmoid(x)
-        return grad * s * (x * (1 - s) + 1)
-
-
-def silu(input: Tensor, inplace: bool = False) -> Tensor:
-    """Sigmoid linear unit (swish) ``x sigmoid(x)``; ``dy/dx = s (1 + x (1 - s))``, s = sigmoid(x).
-
-    Args:
-        input: the input tensor.
-        inplace: accepted for PyTorch compatibility; the result is always a new tensor.
-
-    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
-
-    Example:
-        >>> import gradwork
-        >>> gradwork.silu(gradwork.tensor([-1.0, 0.0, 1.0]))
-        tensor([-0.2689,  0.    ,  0.7311])
-    """
-    return Silu.apply(_floating("silu", input))
-
-
-class Softplus(Function):
-    """y = log(1 + e^(beta x)) / beta (x where beta x > threshold);  dy/dx = sigmoid(beta x)."""
-
-    @staticmethod
-    def forward(ctx, x, beta, threshold):
-        ctx.save_for_backward(x)
-        ctx.beta, ctx.threshold = beta, threshold
-        data = x._data
-        scaled = data * beta if beta != 1 else data
-        # log(1 + e^z) = log1p(e^-|z|) + max(z, 0): e^-|z| never overflows
-        soft = np.log1p(np.exp(-np.abs(scaled))) + np.maximum(scaled, 0)
-        if beta != 1:
-            soft = soft / beta
-        return np.where(scaled > threshold, data, soft)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (x,) = ctx.saved_tensors
-        scaled = x * ctx.beta if ctx.beta != 1 else x
-        return where(scaled > ctx.threshold, grad, grad * sigmoid(scaled)), None, None
-
-
-def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    """``log(1 + e^(beta x)) / beta``, a smooth relu; ``x`` itself where ``beta x > threshold``.
-
-    ``d softplus(x)/dx = sigmoid(beta x)``. Stable for any ``|x|``.
-
-    Args:
-        input: any floating tensor.
-        beta: the sharpness.
-        threshold: above ``beta x > threshold`` the function is the identity.
-
-    Shape: ``(*)`` -> ``(*)``, the shape of ``input``.
-
-    Example:
-        >>> import gradwork
-        >>> gradwork.softplus(gradwork.tensor([-1e4, 0.0, 1e4]))
-        tensor([0.0000e+00, 6.9315e-01, 1.0000e+04])
-    """
-    return Softplus.apply(_floating("softplus", input), float(beta), float(threshold))
+    return Sigmoid.apply(as_floating("sigmoid", input))
 
 
 # -- clamping and extrema ---------------------------------------------------------------------
@@ -1722,6 +1336,53 @@ def logical_xor(input, other) -> Tensor:
         tensor([False,  True])
     """
     return _logical("logical_xor", np.logical_xor, input, other)
+
+
+def _bitwise(op: str, ufunc, *values) -> Tensor:
+    """An integer/bool-only elementwise op (PyTorch's ``&``, ``|``, ``^``, ``~``)."""
+    values = operands(op, *values)
+    for value in values:
+        if isinstance(value, Tensor) and value._data.dtype.kind not in "biu":
+            raise TypeError(f"{op}: expected integer or bool tensors, got {value.dtype}")
+        if isinstance(value, float):
+            raise TypeError(f"{op}: expected integer or bool operands, got the float {value}")
+    try:
+        return _wrap(ufunc(*[_array(v) for v in values]))
+    except ValueError:
+        raise _broadcast_error(op, *values) from None
+
+
+def bitwise_not(input: Tensor) -> Tensor:
+    """``~input``: bitwise NOT of integers, logical NOT of bools.
+
+    Example:
+        >>> import gradwork
+        >>> gradwork.bitwise_not(gradwork.tensor([0, 5]))
+        tensor([-1, -6])
+    """
+    check_tensor(input, "bitwise_not")
+    return _bitwise("bitwise_not", np.invert, input)
+
+
+def bitwise_and(input, other) -> Tensor:
+    """``input & other``: bitwise AND of integers, logical AND of bools (broadcasting).
+
+    Example:
+        >>> import gradwork
+        >>> gradwork.bitwise_and(gradwork.tensor([1, 2]), gradwork.tensor([3, 1]))
+        tensor([1, 0])
+    """
+    return _bitwise("bitwise_and", np.bitwise_and, input, other)
+
+
+def bitwise_or(input, other) -> Tensor:
+    """``input | other``: bitwise OR of integers, logical OR of bools (broadcasting)."""
+    return _bitwise("bitwise_or", np.bitwise_or, input, other)
+
+
+def bitwise_xor(input, other) -> Tensor:
+    """``input ^ other``: bitwise XOR of integers, logical XOR of bools (broadcasting)."""
+    return _bitwise("bitwise_xor", np.bitwise_xor, input, other)
 
 
 def isnan(input: Tensor) -> Tensor:

@@ -8,6 +8,7 @@ composed from them. Forwards return NumPy views wherever NumPy can.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 
@@ -77,30 +78,22 @@ def _view(x: Tensor, array) -> Tensor:
 # -- reshape ------------------------------------------------------------------------------------
 def _infer_shape(shape: tuple, numel: int, op: str, input_shape: tuple) -> tuple:
     """Resolve one ``-1`` in ``shape`` and check the element count."""
-    shape = tuple(int(size) for size in shape)
-    unknown = [axis for axis, size in enumerate(shape) if size == -1]
-    check(len(unknown) <= 1, op, f"only one dimension can be inferred, got shape {shape}")
-    known = 1
+    shape = tuple([int(size) for size in shape])
+    unknown = shape.count(-1)
+    if unknown > 1:
+        raise RuntimeError(f"{op}: only one dimension can be inferred, got shape {shape}")
+    if unknown == 0 and math.prod(shape) == numel and (not shape or min(shape) >= 0):
+        return shape  # the common case, checked without building any message
     for size in shape:
-        if size != -1:
-            check(size >= 0, op, f"invalid shape dimension {size} in {shape}")
-            known *= size
-    if unknown:
-        check(
-            known != 0 and numel % known == 0,
-            op,
-            f"shape {format_shape(shape)} is invalid for input of size {numel} "
-            f"(input shape {format_shape(input_shape)})",
+        check(size >= -1, op, f"invalid shape dimension {size} in {shape}")
+    known = math.prod(size for size in shape if size != -1)
+    if not unknown or known == 0 or numel % known:
+        raise RuntimeError(
+            f"{op}: shape {format_shape(shape)} is invalid for input of size {numel} "
+            f"(input shape {format_shape(input_shape)})"
         )
-        shape = shape[: unknown[0]] + (numel // known,) + shape[unknown[0] + 1 :]
-    else:
-        check(
-            known == numel,
-            op,
-            f"shape {format_shape(shape)} is invalid for input of size {numel} "
-            f"(input shape {format_shape(input_shape)})",
-        )
-    return shape
+    position = shape.index(-1)
+    return shape[:position] + (numel // known,) + shape[position + 1 :]
 
 
 class Reshape(Function):

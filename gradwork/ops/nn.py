@@ -32,10 +32,6 @@ __all__ = [
     "scaled_dot_product_attention",
     "embedding",
     "bilinear",
-    "hardtanh",
-    "relu6",
-    "mish",
-    "softsign",
 ]
 
 
@@ -558,52 +554,3 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
         )
         output = output + bias
     return output
-
-
-# -- more activations (composites) ----------------------------------------------------------------
-def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
-    """``clamp(x, min_val, max_val)``; gradient 1 strictly inside ``(min_val, max_val)``, else 0.
-
-    Example:
-        >>> import gradwork
-        >>> gradwork.hardtanh(gradwork.tensor([-2.0, 0.5, 2.0]))
-        tensor([-1. ,  0.5,  1. ])
-    """
-    check_tensor(input, "hardtanh")
-    check(min_val <= max_val, "hardtanh", "min_val cannot be greater than max_val", ValueError)
-    inside = (input > min_val) & (input < max_val)
-    # PyTorch's gradient is 0 at the boundaries, where clamp's would be 1
-    return elementwise.where(inside, input, input.detach().clamp(min_val, max_val))
-
-
-def relu6(input: Tensor) -> Tensor:
-    """``min(max(0, x), 6)``, i.e. :func:`hardtanh` on ``[0, 6]``.
-
-    Example:
-        >>> import gradwork
-        >>> gradwork.relu6(gradwork.tensor([-1.0, 3.0, 7.0]))
-        tensor([0., 3., 6.])
-    """
-    return hardtanh(input, 0.0, 6.0)
-
-
-def mish(input: Tensor) -> Tensor:
-    """Mish (Misra, 2019): ``x tanh(softplus(x))``, composed of stable primitives.
-
-    Example:
-        >>> import gradwork
-        >>> gradwork.mish(gradwork.tensor([0.0, 1.0]))
-        tensor([0.    , 0.8651])
-    """
-    return input * elementwise.tanh(elementwise.softplus(input))
-
-
-def softsign(input: Tensor) -> Tensor:
-    """``x / (1 + |x|)``.
-
-    Example:
-        >>> import gradwork
-        >>> gradwork.softsign(gradwork.tensor([-3.0, 1.0]))
-        tensor([-0.75,  0.5 ])
-    """
-    return input / (input.abs() + 1)

@@ -23,7 +23,7 @@ import numpy as np
 from gradwork.autograd import grad_mode
 from gradwork.autograd.function import Function
 from gradwork.ops._util import check, check_floating, check_tensor, format_shape
-from gradwork.ops.elementwise import _sigmoid, sigmoid, tanh
+from gradwork.ops.elementwise import sigmoid, sigmoid_array, tanh
 from gradwork.ops.linalg import linear
 from gradwork.ops.movement import cat
 from gradwork.tensor import Tensor
@@ -31,7 +31,7 @@ from gradwork.tensor import Tensor
 __all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell"]
 
 # the elementwise functions for each carrier of the shared formulas
-_ARRAY_OPS = (_sigmoid, np.tanh, np.concatenate)
+_ARRAY_OPS = (sigmoid_array, np.tanh, np.concatenate)
 _TENSOR_OPS = (sigmoid, tanh, cat)
 
 

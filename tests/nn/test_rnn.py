@@ -11,7 +11,8 @@ import gradwork
 from gradwork.autograd.gradcheck import gradcheck, gradgradcheck
 from gradwork.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from gradwork.ops import rnn as fused
-from gradwork.ops.elementwise import relu, sigmoid, tanh
+from gradwork.ops.activation import relu
+from gradwork.ops.elementwise import sigmoid, tanh
 from gradwork.ops.linalg import linear
 
 TOLERANCES = {np.float64: 1e-9, np.float32: 1e-5}

@@ -380,3 +380,28 @@ def test_bad_arguments_raise():
         gradwork.gelu(gradwork.ones(2), approximate="fast")
     with pytest.raises(RuntimeError, match="relu: not implemented for bool"):
         gradwork.relu(gradwork.tensor([True]))
+
+
+# -- bitwise operators ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "left,right",
+    [([1, 2, 12], [3, 1, 10]), ([True, False, True], [True, True, False])],
+    ids=["int", "bool"],
+)
+def test_bitwise_operators_match_torch(left, right):
+    a, b = gradwork.tensor(left), gradwork.tensor(right)
+    ta, tb = torch.tensor(left), torch.tensor(right)
+    for ours, theirs in [(a & b, ta & tb), (a | b, ta | tb), (a ^ b, ta ^ tb), (~a, ~ta)]:
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+        assert ours.dtype.name == str(theirs.dtype).replace("torch.", "")
+
+
+def test_bitwise_rejects_floats():
+    with pytest.raises(TypeError, match="bitwise_and: expected integer or bool tensors"):
+        gradwork.tensor([1.0]) & gradwork.tensor([1.0])
+
+
+def test_zero_dim_results_support_inplace_ops():
+    total = gradwork.ones(3).sum()
+    total.mul_(2)
+    assert total.item() == 6.0

@@ -8,8 +8,8 @@ tensor (the input is left unchanged), which is never wrong for autograd, only le
 from __future__ import annotations
 
 from gradwork.nn.module import Module
-from gradwork.ops import elementwise
-from gradwork.ops.nn import hardtanh, log_softmax, mish, relu6, softmax, softsign
+from gradwork.ops import activation, elementwise
+from gradwork.ops.nn import log_softmax, softmax
 from gradwork.tensor import Tensor
 
 __all__ = [
@@ -51,7 +51,7 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return elementwise.relu(input)
+        return activation.relu(input)
 
     def extra_repr(self) -> str:
         return _inplace_repr(self.inplace)
@@ -74,7 +74,7 @@ class ReLU6(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return relu6(input)
+        return activation.relu6(input)
 
     def extra_repr(self) -> str:
         return _inplace_repr(self.inplace)
@@ -102,7 +102,7 @@ class LeakyReLU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return elementwise.leaky_relu(input, self.negative_slope)
+        return activation.leaky_relu(input, self.negative_slope)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -130,7 +130,7 @@ class ELU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return elementwise.elu(input, self.alpha)
+        return activation.elu(input, self.alpha)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
@@ -159,7 +159,7 @@ class GELU(Module):
         self.approximate = approximate
 
     def forward(self, input: Tensor) -> Tensor:
-        return elementwise.gelu(input, approximate=self.approximate)
+        return activation.gelu(input, approximate=self.approximate)
 
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
@@ -182,7 +182,7 @@ class SiLU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return elementwise.silu(input)
+        return activation.silu(input)
 
     def extra_repr(self) -> str:
         return _inplace_repr(self.inplace)
@@ -205,7 +205,7 @@ class Mish(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return mish(input)
+        return activation.mish(input)
 
     def extra_repr(self) -> str:
         return _inplace_repr(self.inplace)
@@ -268,7 +268,7 @@ class Hardtanh(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return hardtanh(input, self.min_val, self.max_val)
+        return activation.hardtanh(input, self.min_val, self.max_val)
 
     def extra_repr(self) -> str:
         inplace = ", inplace=True" if self.inplace else ""
@@ -299,7 +299,7 @@ class Softplus(Module):
         self.threshold = threshold
 
     def forward(self, input: Tensor) -> Tensor:
-        return elementwise.softplus(input, self.beta, self.threshold)
+        return activation.softplus(input, self.beta, self.threshold)
 
     def extra_repr(self) -> str:
         return f"beta={self.beta}, threshold={self.threshold}"
@@ -318,7 +318,7 @@ class Softsign(Module):
     """
 
     def forward(self, input: Tensor) -> Tensor:
-        return softsign(input)
+        return activation.softsign(input)
 
 
 class Softmax(Module):

@@ -20,7 +20,7 @@ from gradwork.nn.modules.attention import MultiheadAttention
 from gradwork.nn.modules.dropout import Dropout
 from gradwork.nn.modules.linear import Linear
 from gradwork.nn.modules.normalization import LayerNorm
-from gradwork.ops.elementwise import gelu, relu
+from gradwork.ops.activation import gelu, relu
 from gradwork.tensor import Tensor
 
 __all__ = [
