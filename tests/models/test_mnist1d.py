@@ -58,10 +58,12 @@ def test_shapes_and_parameter_counts(name):
 def test_forward_matches_pytorch_with_the_same_weights(name):
     model = build_model(name)
     reference = TorchReference(name).double()
-    state = {key: torch.from_numpy(value.numpy()) for key, value in model.state_dict().items()}
+    state = {
+        key: torch.from_numpy(value.detach().numpy()) for key, value in model.state_dict().items()
+    }
     reference.load_state_dict(state)  # same names and shapes as the reference's modules
     x = np.random.default_rng(0).standard_normal((5, 40))
-    ours = model.double()(gradwork.tensor(x)).numpy()
+    ours = model.double()(gradwork.tensor(x)).detach().numpy()
     theirs = reference(torch.from_numpy(x)).detach().numpy()
     np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-10)
 
@@ -85,7 +87,7 @@ def test_state_dict_round_trip(name, tmp_path):
     other = build_model(name)
     other.load_state_dict(gradwork.load(tmp_path / "model.safetensors"))
     x = gradwork.randn(4, 40)
-    np.testing.assert_array_equal(model(x).numpy(), other(x).numpy())
+    np.testing.assert_array_equal(model(x).detach().numpy(), other(x).detach().numpy())
 
 
 def test_configs_change_the_architecture_and_unknown_names_fail():
