@@ -63,11 +63,11 @@ class MatMul(Function):
 
 
 def _check_same_dtype(op: str, a: Tensor, b: Tensor) -> None:
-    check(
-        a._data.dtype == b._data.dtype,
-        op,
-        f"expected both arguments to have the same dtype, but got {a.dtype} and {b.dtype}",
-    )
+    if a._data.dtype != b._data.dtype:
+        raise RuntimeError(
+            f"{op}: expected both arguments to have the same dtype, but got {a.dtype} and "
+            f"{b.dtype}"
+        )
 
 
 def _mismatch(op: str, a_shape, b_shape, inner_a: int, inner_b: int) -> RuntimeError:

@@ -237,27 +237,25 @@ def expand(input: Tensor, sizes) -> Tensor:
     """
     sizes = tuple(int(size) for size in sizes)
     shape = input._data.shape
-    check(
-        len(sizes) >= len(shape),
-        "expand",
-        f"the number of sizes provided ({len(sizes)}) must be greater or equal to the number of "
-        f"dimensions in the tensor ({len(shape)})",
-    )
+    if len(sizes) < len(shape):
+        raise RuntimeError(
+            f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to the "
+            f"number of dimensions in the tensor ({len(shape)})"
+        )
     leading = len(sizes) - len(shape)
     target = list(sizes)
     for axis, size in enumerate(shape):
         wanted = sizes[leading + axis]
         if wanted == -1:
             target[leading + axis] = size
-        else:
-            check(
-                size == wanted or size == 1,
-                "expand",
-                f"the expanded size of the tensor ({wanted}) must match the existing size "
-                f"({size}) at non-singleton dimension {leading + axis}; target sizes "
-                f"{format_shape(sizes)}, tensor shape {format_shape(shape)}",
+        elif size != wanted and size != 1:
+            raise RuntimeError(
+                f"expand: the expanded size of the tensor ({wanted}) must match the existing "
+                f"size ({size}) at non-singleton dimension {leading + axis}; target sizes "
+                f"{format_shape(sizes)}, tensor shape {format_shape(shape)}"
             )
-    check(all(size >= 0 for size in target[:leading]), "expand", f"invalid sizes {sizes}")
+    if any(size < 0 for size in target[:leading]):
+        raise RuntimeError(f"expand: invalid sizes {sizes}")
     target = tuple(target)
     if target == shape:
         return input
