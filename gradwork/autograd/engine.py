@@ -1,8 +1,8 @@
 """The backward pass: walk the graph in reverse topological order and propagate gradients.
 
-Targets in the graph are nodes (``grad_fn``) and leaf tensors. The order is found with an iterative
-depth-first search (deep graphs, such as an RNN over thousands of steps, would overflow Python's
-recursion limit) and is deterministic. Unless ``retain_graph`` is set, each node's saved state is
+Targets in the graph are nodes (``grad_fn``) and leaf tensors. The order is found without
+recursion (deep graphs, such as an RNN over thousands of steps, would overflow Python's recursion
+limit) and is deterministic. Unless ``retain_graph`` is set, each node's saved state is
 freed as soon as its backward has run.
 """
 
@@ -19,24 +19,44 @@ _make = None
 
 
 def _topological_order(roots: list) -> list:
-    """All targets reachable from ``roots``, each before every target it sends gradient to."""
-    order, visited = [], set()
+    """All targets reachable from ``roots``, each before every target it sends gradient to.
+
+    Kahn's algorithm: count each target's incoming edges in one traversal, then release a target
+    once every target feeding it has been placed. No recursion, and the order is deterministic.
+    """
+    incoming: dict[int, int] = {}
+    seen = {id(root) for root in roots}
+    stack = list(roots)
+    while stack:
+        target = stack.pop()
+        if isinstance(target, Tensor):
+            continue  # a leaf: no edges out
+        for edge in target.next_functions:
+            if edge is None:
+                continue
+            child = edge[0]
+            key = id(child)
+            incoming[key] = incoming.get(key, 0) + 1
+            if key not in seen:
+                seen.add(key)
+                stack.append(child)
+    order = []
+    ready = []
     for root in roots:
-        if id(root) in visited:
+        if id(root) not in incoming and all(root is not other for other in ready):
+            ready.append(root)
+    while ready:
+        target = ready.pop()
+        order.append(target)
+        if isinstance(target, Tensor):
             continue
-        visited.add(id(root))
-        stack = [(root, iter(_children(root)))]
-        while stack:
-            target, children = stack[-1]
-            for child in children:
-                if id(child) not in visited:
-                    visited.add(id(child))
-                    stack.append((child, iter(_children(child))))
-                    break
-            else:
-                stack.pop()
-                order.append(target)
-    order.reverse()
+        for edge in target.next_functions:
+            if edge is None:
+                continue
+            key = id(edge[0])
+            incoming[key] -= 1
+            if not incoming[key]:
+                ready.append(edge[0])
     return order
 
 

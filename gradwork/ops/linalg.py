@@ -65,8 +65,7 @@ class MatMul(Function):
 def _check_same_dtype(op: str, a: Tensor, b: Tensor) -> None:
     if a._data.dtype != b._data.dtype:
         raise RuntimeError(
-            f"{op}: expected both arguments to have the same dtype, but got {a.dtype} and "
-            f"{b.dtype}"
+            f"{op}: expected both arguments to have the same dtype, but got {a.dtype} and {b.dtype}"
         )
 
 
