@@ -81,7 +81,7 @@ def check_backward(node, grads) -> None:
     for index, grad in enumerate(grads):
         if grad is None:
             continue
-        array = grad._data
+        array = getattr(grad, "_data", grad)  # a tensor, or an array from a fast backward
         if array.dtype.kind == "f" and not np.isfinite(array).all():
             stack = node.__dict__.get("_creation_stack", "")
             raise RuntimeError(

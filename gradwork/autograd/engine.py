@@ -24,6 +24,7 @@ def _topological_order(roots: list) -> list:
     Kahn's algorithm: count each target's incoming edges in one traversal, then release a target
     once every target feeding it has been placed. No recursion, and the order is deterministic.
     """
+    roots = list({id(root): root for root in roots}.values())  # one entry per distinct root
     incoming: dict[int, int] = {}
     seen = {id(root) for root in roots}
     stack = list(roots)
@@ -41,10 +42,7 @@ def _topological_order(roots: list) -> list:
                 seen.add(key)
                 stack.append(child)
     order = []
-    ready = []
-    for root in roots:
-        if id(root) not in incoming and all(root is not other for other in ready):
-            ready.append(root)
+    ready = [root for root in roots if id(root) not in incoming]
     while ready:
         target = ready.pop()
         order.append(target)
@@ -84,12 +82,25 @@ def _owned(grad, handed_out: set):
     return grad
 
 
+class _Settings:
+    # First-order backward passes use a node's ``fast_backward`` (NumPy arrays in and out) where
+    # it has one. Tests switch this off to check every fast path against the plain rule.
+    fast_backward = True
+
+
+settings = _Settings
+
+
 def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool, inputs=None):
     """Propagate ``root_grads`` from ``roots`` back through the graph.
 
     Without ``inputs`` the gradients of leaf tensors are added to their ``.grad``; with
     ``inputs`` they are returned instead, one per input (``None`` where no path reaches it).
+
+    A first-order pass (``create_graph=False``) carries gradients as plain arrays between nodes
+    that have a ``fast_backward``; they become tensors only for the plain rules, hooks and leaves.
     """
+    as_arrays = not create_graph and settings.fast_backward
     buffers: dict[int, list] = {}  # id(target) -> gradient per output slot
     start = []
     for root, root_grad in zip(roots, root_grads):
@@ -99,7 +110,8 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool, i
         if grads is None:
             count = 1 if isinstance(target, Tensor) else target._num_outputs
             grads = buffers[id(target)] = [None] * count
-        grads[slot] = root_grad if grads[slot] is None else grads[slot] + root_grad
+        value = root_grad._data if as_arrays else root_grad
+        grads[slot] = value if grads[slot] is None else grads[slot] + value
         start.append(target)
 
     order = _topological_order(start)
@@ -122,20 +134,21 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool, i
             if grads is None or (useful is not None and id(target) not in useful):
                 continue
             if isinstance(target, Tensor):
-                _deliver_to_leaf(target, grads[0], captured, results, create_graph, handed_out)
+                grad = _make(grads[0]) if as_arrays else grads[0]
+                _deliver_to_leaf(target, grad, captured, results, create_graph, handed_out)
                 continue
             if target._pre_hooks:
-                grads = _run_pre_hooks(target, grads)
+                grads = _run_pre_hooks(target, grads, as_arrays)
             if captured:
                 for slot, grad in enumerate(grads):
                     index = captured.get((id(target), slot))
                     if index is not None and grad is not None:
-                        results[index] = grad
+                        results[index] = _make(grad) if as_arrays else grad
                 if not any(
                     edge is not None and id(edge[0]) in useful for edge in target.next_functions
                 ):
                     continue
-            input_grads = _call_backward(target, grads, check_anomaly)
+            input_grads = _call_backward(target, grads, check_anomaly, as_arrays)
             for edge, input_grad in zip(target.next_functions, input_grads):
                 if edge is None or input_grad is None:
                     continue
@@ -173,34 +186,42 @@ def _deliver_to_leaf(leaf, grad, captured, results, create_graph, handed_out) ->
         leaf.grad = leaf.grad + grad
 
 
-def _run_pre_hooks(node: Node, grads: list) -> list:
-    grads = list(grads)
+def _run_pre_hooks(node: Node, grads: list, as_arrays: bool) -> list:
+    grads = [_make(g) if as_arrays and g is not None else g for g in grads]
     for slot, hooks in node._pre_hooks.items():
         for hook in hooks:
             if grads[slot] is not None:
                 replaced = hook(grads[slot])
                 if replaced is not None:
                     grads[slot] = replaced
-    return grads
+    return [g._data if as_arrays and g is not None else g for g in grads]
 
 
-def _call_backward(node: Node, grads: list, check_anomaly: bool) -> tuple:
+def _call_backward(node: Node, grads: list, check_anomaly: bool, as_arrays: bool) -> tuple:
+    """Run ``node``'s backward: its fast array rule when it has one, else its plain rule."""
     if node._freed:
         raise RuntimeError(_FREED_MESSAGE)
     if len(grads) > 1 and any(g is None for g in grads):
         if node.__dict__.get("_materialize_grads", True):
-            grads = [g if g is not None else _zeros_for(node, slot) for slot, g in enumerate(grads)]
+            grads = [
+                g if g is not None else _zeros_for(node, slot, as_arrays)
+                for slot, g in enumerate(grads)
+            ]
+    function = type(node)
+    fast = as_arrays and function.fast_backward is not None
+    if not fast and as_arrays:
+        grads = [None if g is None else _make(g) for g in grads]
     if check_anomaly:
         # The ops inside a backward rule are not checked one by one: a rule may pass through
         # inf on its way to a finite gradient. Its returned gradients are checked below, naming
         # the node, as PyTorch names the backward function.
         anomaly.state.enabled = False
         try:
-            result = type(node).backward(node, *grads)
+            result = (function.fast_backward if fast else function.backward)(node, *grads)
         finally:
             anomaly.state.enabled = True
     else:
-        result = type(node).backward(node, *grads)
+        result = (function.fast_backward if fast else function.backward)(node, *grads)
     if type(result) is not tuple:
         result = (result,)
     expected = len(node.next_functions)
@@ -214,10 +235,13 @@ def _call_backward(node: Node, grads: list, check_anomaly: bool) -> tuple:
         result = result + (None,) * (expected - len(result))
     if check_anomaly:
         anomaly.check_backward(node, result)
+    if as_arrays and not fast:
+        result = tuple(None if r is None else r._data for r in result)
     return result
 
 
-def _zeros_for(node: Node, slot: int):
+def _zeros_for(node: Node, slot: int, as_array: bool):
     """Zeros shaped like output ``slot`` of ``node``, for an output that received no gradient."""
     shape, dtype, xp = node.__dict__["_output_shapes"][slot]
-    return _make(xp.zeros(shape, dtype))
+    zeros = xp.zeros(shape, dtype)
+    return zeros if as_array else _make(zeros)

@@ -199,6 +199,11 @@ class Function(Node):
     def backward(ctx, *grad_outputs):
         raise NotImplementedError("subclasses of Function implement backward(ctx, *grad_outputs)")
 
+    # Optionally, ``fast_backward(ctx, *grad_arrays) -> arrays``: the same rule on NumPy arrays,
+    # used by first-order backward passes (no graph to record, so no op dispatch to pay for).
+    # It sits beside ``backward`` and tests check that the two agree.
+    fast_backward = None
+
     @classmethod
     def apply(cls, *args):
         """Run ``forward`` on ``args`` and, when recording, attach the node to the outputs."""

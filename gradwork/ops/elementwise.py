@@ -20,7 +20,7 @@ import numpy as np
 from gradwork import _backend, _dtype
 from gradwork.autograd.function import Function
 from gradwork.ops._util import check_tensor, format_shape
-from gradwork.ops.reduce import sum_to
+from gradwork.ops.reduce import sum_to, sum_to_array
 from gradwork.tensor import Tensor
 
 __all__ = [
@@ -209,6 +209,15 @@ class Add(Function):
             sum_to(grad, shape_b) if need_b else None,
         )
 
+    @staticmethod
+    def fast_backward(ctx, grad):
+        shape_a, shape_b = ctx.shapes
+        need_a, need_b = ctx.needs_input_grad
+        return (
+            sum_to_array(grad, shape_a) if need_a else None,
+            sum_to_array(grad, shape_b) if need_b else None,
+        )
+
 
 class Sub(Function):
     """out = a - b;  d out/da = 1, d out/db = -1."""
@@ -227,6 +236,15 @@ class Sub(Function):
             sum_to(-grad, shape_b) if need_b else None,
         )
 
+    @staticmethod
+    def fast_backward(ctx, grad):
+        shape_a, shape_b = ctx.shapes
+        need_a, need_b = ctx.needs_input_grad
+        return (
+            sum_to_array(grad, shape_a) if need_a else None,
+            sum_to_array(-grad, shape_b) if need_b else None,
+        )
+
 
 class Mul(Function):
     """out = a * b;  d out/da = b, d out/db = a."""
@@ -243,6 +261,15 @@ class Mul(Function):
         return (
             sum_to(grad * b, _shape(a)) if need_a else None,
             sum_to(grad * a, _shape(b)) if need_b else None,
+        )
+
+    @staticmethod
+    def fast_backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (
+            sum_to_array(grad * _array(b), _shape(a)) if need_a else None,
+            sum_to_array(grad * _array(a), _shape(b)) if need_b else None,
         )
 
 
@@ -264,6 +291,17 @@ class Div(Function):
             sum_to(grad_a, _shape(a)) if need_a else None,
             sum_to(-grad_a * a / b, _shape(b)) if need_b else None,
         )
+
+    @staticmethod
+    def fast_backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        with np.errstate(divide="ignore", invalid="ignore"):
+            grad_a = grad / _array(b)
+            return (
+                sum_to_array(grad_a, _shape(a)) if need_a else None,
+                sum_to_array(-grad_a * _array(a) / _array(b), _shape(b)) if need_b else None,
+            )
 
 
 class Pow(Function):
@@ -519,6 +557,10 @@ class Neg(Function):
     def backward(ctx, grad):
         return -grad
 
+    @staticmethod
+    def fast_backward(ctx, grad):
+        return -grad
+
 
 def neg(input: Tensor) -> Tensor:
     """``-input``;  ``d(-x)/dx = -1``.
@@ -583,6 +625,11 @@ class Exp(Function):
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
         return grad * y
+
+    @staticmethod
+    def fast_backward(ctx, grad):
+        (y,) = ctx.saved_tensors
+        return grad * y._data
 
 
 def exp(input: Tensor) -> Tensor:
@@ -915,6 +962,11 @@ class Tanh(Function):
         (y,) = ctx.saved_tensors
         return grad * (1 - y * y)
 
+    @staticmethod
+    def fast_backward(ctx, grad):
+        y = ctx.saved_tensors[0]._data
+        return grad * (1 - y * y)
+
 
 def tanh(input: Tensor) -> Tensor:
     """Hyperbolic tangent, elementwise; ``d tanh(x)/dx = 1 - tanh(x)^2``.
@@ -951,6 +1003,11 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
+        return grad * y * (1 - y)
+
+    @staticmethod
+    def fast_backward(ctx, grad):
+        y = ctx.saved_tensors[0]._data
         return grad * y * (1 - y)
 
 

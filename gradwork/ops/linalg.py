@@ -15,7 +15,7 @@ import numpy as np
 
 from gradwork.autograd.function import Function
 from gradwork.ops._util import check, check_tensor, format_shape
-from gradwork.ops.reduce import sum_to
+from gradwork.ops.reduce import sum_to, sum_to_array
 from gradwork.tensor import Tensor
 
 __all__ = ["matmul", "mm", "bmm", "outer", "dot", "einsum", "linear"]
@@ -59,6 +59,22 @@ class MatMul(Function):
             else:
                 grad_b = MatMul.apply(a, grad, not transpose_a, False)
             grad_b = sum_to(grad_b, b._data.shape)
+        return grad_a, grad_b, None, None
+
+    @staticmethod
+    def fast_backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        a, b = a._data, b._data
+        transpose_a, transpose_b = ctx.flags
+        need_a, need_b = ctx.needs_input_grad[:2]
+        grad_a = grad_b = None
+        if need_a:
+            # d op(a) = G op(b)^T, and a = op(a)^T when transposed
+            grad_op_a = np.matmul(grad, _maybe_transposed(_maybe_transposed(b, transpose_b), True))
+            grad_a = sum_to_array(_maybe_transposed(grad_op_a, transpose_a), a.shape)
+        if need_b:
+            grad_op_b = np.matmul(_maybe_transposed(_maybe_transposed(a, transpose_a), True), grad)
+            grad_b = sum_to_array(_maybe_transposed(grad_op_b, transpose_b), b.shape)
         return grad_a, grad_b, None, None
 
 
@@ -501,6 +517,22 @@ class Linear(Function):
             grad_x = MatMul.apply(grad_rows, weight, False, False).reshape(x._data.shape)
         if need_weight:
             grad_weight = MatMul.apply(grad_rows, x.reshape((-1, in_features)), True, False)
+        if need_bias:
+            grad_bias = grad_rows.sum(0)
+        return grad_x, grad_weight, grad_bias
+
+    @staticmethod
+    def fast_backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        x, weight = x._data, weight._data
+        need_x, need_weight, need_bias = ctx.needs_input_grad
+        out_features, in_features = weight.shape
+        grad_rows = grad.reshape(-1, out_features)
+        grad_x = grad_weight = grad_bias = None
+        if need_x:
+            grad_x = np.matmul(grad_rows, weight).reshape(x.shape)
+        if need_weight:
+            grad_weight = np.matmul(grad_rows.T, x.reshape(-1, in_features))
         if need_bias:
             grad_bias = grad_rows.sum(0)
         return grad_x, grad_weight, grad_bias

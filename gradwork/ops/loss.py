@@ -15,7 +15,7 @@ import numpy as np
 from gradwork.autograd.function import Function
 from gradwork.ops import elementwise
 from gradwork.ops._util import check, check_floating, check_tensor, format_shape
-from gradwork.ops.nn import _log_softmax_array, log_softmax, softmax
+from gradwork.ops.nn import log_softmax, log_softmax_array, softmax
 from gradwork.tensor import Tensor
 
 __all__ = [
@@ -86,7 +86,7 @@ def _weighted_log_likelihood(q: np.ndarray, log_probs: np.ndarray, class_dim, re
 
 
 def _spread(grad: Tensor, class_dim: int, reduction: str, divisor) -> Tensor:
-    """The loss gradient, shaped to broadcast against the (N, C, ...) input."""
+    """The loss gradient (tensor or array), shaped to broadcast against the (N, C, ...) input."""
     if reduction == "none":
         shape = list(grad.shape)
         shape.insert(class_dim, 1)
@@ -110,7 +110,8 @@ class CrossEntropy(Function):
     def forward(ctx, x, q, class_dim, reduction, divisor):
         ctx.save_for_backward(x, q)
         ctx.options = (class_dim, reduction, divisor)
-        log_probs = _log_softmax_array(x._data, class_dim)
+        log_probs = log_softmax_array(x._data, class_dim)
+        ctx.log_probs = log_probs  # for the fast backward; freed with the node
         return _weighted_log_likelihood(q._data, log_probs, class_dim, reduction, divisor)
 
     @staticmethod
@@ -124,6 +125,21 @@ class CrossEntropy(Function):
             grad_x = grad * (softmax(x, class_dim) * q.sum(class_dim, keepdim=True) - q)
         if need_q:
             grad_q = -grad * log_softmax(x, class_dim)
+        return grad_x, grad_q, None, None, None
+
+    @staticmethod
+    def fast_backward(ctx, grad):
+        x, q = ctx.saved_tensors
+        x, q = x._data, q._data
+        class_dim, reduction, divisor = ctx.options
+        grad = _spread(grad, class_dim, reduction, divisor)
+        need_x, need_q = ctx.needs_input_grad[:2]
+        grad_x = grad_q = None
+        if need_x:
+            total = np.sum(q, axis=class_dim, keepdims=True)
+            grad_x = grad * (np.exp(ctx.log_probs) * total - q)
+        if need_q:
+            grad_q = -grad * ctx.log_probs
         return grad_x, grad_q, None, None, None
 
 

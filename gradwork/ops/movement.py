@@ -18,7 +18,7 @@ from gradwork import _backend, _dtype
 from gradwork.autograd.function import Function
 from gradwork.ops._util import check, check_tensor, format_shape, normalize_dim
 from gradwork.ops.elementwise import to_dtype, where
-from gradwork.ops.reduce import sum_to
+from gradwork.ops.reduce import sum_to, sum_to_array
 from gradwork.tensor import Tensor
 
 __all__ = [
@@ -106,6 +106,10 @@ class Reshape(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        return grad.reshape(ctx.shape), None
+
+    @staticmethod
+    def fast_backward(ctx, grad):
         return grad.reshape(ctx.shape), None
 
 
@@ -226,6 +230,10 @@ class Expand(Function):
     def backward(ctx, grad):
         return sum_to(grad, ctx.shape), None
 
+    @staticmethod
+    def fast_backward(ctx, grad):
+        return sum_to_array(grad, ctx.shape), None
+
 
 def expand(input: Tensor, sizes) -> Tensor:
     """``input`` broadcast to ``sizes`` without copying; -1 keeps a dimension's size.
@@ -323,6 +331,10 @@ class Permute(Function):
     def backward(ctx, grad):
         inverse = tuple(int(axis) for axis in np.argsort(ctx.dims))
         return Permute.apply(grad, inverse), None
+
+    @staticmethod
+    def fast_backward(ctx, grad):
+        return np.transpose(grad, np.argsort(ctx.dims)), None
 
 
 def permute(input: Tensor, dims) -> Tensor:

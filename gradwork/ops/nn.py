@@ -36,18 +36,18 @@ __all__ = [
 
 
 # -- softmax --------------------------------------------------------------------------------------
-def _log_softmax_array(array: np.ndarray, axis: int) -> np.ndarray:
+def log_softmax_array(array: np.ndarray, axis: int) -> np.ndarray:
     """``x - max - log(sum(exp(x - max)))``: exp never sees a positive argument (no overflow)."""
     if array.ndim == 0:
-        return _log_softmax_array(array.reshape(1), 0).reshape(())
+        return log_softmax_array(array.reshape(1), 0).reshape(())
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         shifted = array - np.max(array, axis=axis, keepdims=True, initial=-np.inf)
         return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
-def _softmax_array(array: np.ndarray, axis: int) -> np.ndarray:
+def softmax_array(array: np.ndarray, axis: int) -> np.ndarray:
     if array.ndim == 0:
-        return _softmax_array(array.reshape(1), 0).reshape(())
+        return softmax_array(array.reshape(1), 0).reshape(())
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         exps = np.exp(array - np.max(array, axis=axis, keepdims=True, initial=-np.inf))
         return exps / np.sum(exps, axis=axis, keepdims=True)
@@ -62,7 +62,7 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        y = Tensor._make(_softmax_array(x._data, dim))
+        y = Tensor._make(softmax_array(x._data, dim))
         ctx.save_for_backward(y)
         return y
 
@@ -82,7 +82,7 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        y = Tensor._make(_log_softmax_array(x._data, dim))
+        y = Tensor._make(log_softmax_array(x._data, dim))
         ctx.save_for_backward(y)
         return y
 

@@ -111,6 +111,12 @@ class Sum(Function):
     def backward(ctx, grad):
         return expand_reduced(grad, ctx.shape, ctx.dims, ctx.keepdim), None, None
 
+    @staticmethod
+    def fast_backward(ctx, grad):
+        if not ctx.keepdim:
+            grad = grad.reshape(_keepdim_shape(ctx.shape, ctx.dims))
+        return np.broadcast_to(grad, ctx.shape), None, None
+
 
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
     """Sum over ``dim`` (an int, a tuple, or ``None`` for all dimensions).
@@ -167,6 +173,24 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
         return Sum.apply(input, dims, keepdim) / count
 
 
+def _broadcast_dims(grad_shape: tuple, shape: tuple) -> tuple:
+    """The dimensions of ``grad_shape`` that broadcasting ``shape`` up to it added or stretched."""
+    leading = len(grad_shape) - len(shape)
+    return tuple(range(leading)) + tuple(
+        leading + axis
+        for axis, size in enumerate(shape)
+        if size == 1 and grad_shape[leading + axis] != 1
+    )
+
+
+def sum_to_array(grad, shape: tuple):
+    """:func:`sum_to` on a plain array (the first-order fast paths)."""
+    if grad.shape == shape:
+        return grad
+    dims = _broadcast_dims(grad.shape, shape)
+    return (np.sum(grad, axis=dims, keepdims=True) if dims else grad).reshape(shape)
+
+
 def sum_to(grad: Tensor, shape: tuple) -> Tensor:
     """Sum ``grad`` down to ``shape``: the adjoint of broadcasting ``shape`` up to ``grad.shape``.
 
@@ -187,12 +211,7 @@ def sum_to(grad: Tensor, shape: tuple) -> Tensor:
     grad_shape = grad._data.shape
     if grad_shape == shape:
         return grad
-    leading = len(grad_shape) - len(shape)
-    dims = tuple(range(leading)) + tuple(
-        leading + axis
-        for axis, size in enumerate(shape)
-        if size == 1 and grad_shape[leading + axis] != 1
-    )
+    dims = _broadcast_dims(grad_shape, shape)
     summed = Sum.apply(grad, dims, True) if dims else grad
     return summed.reshape(shape)
 
