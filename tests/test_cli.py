@@ -21,7 +21,8 @@ def gradwork_command(*arguments, timeout=300):
 def test_lab_list_names_mnist1d():
     result = gradwork_command("lab", "list")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split()[0] == "mnist1d"
+    names = [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
+    assert "mnist1d" in names and names == sorted(names)
     assert "MNIST-1D" in result.stdout
 
 
