@@ -3,11 +3,31 @@
 Each class gives ``.data``, ``.targets``, ``.classes``, ``len(dataset)`` and
 ``dataset[i] -> (x, y)`` with optional ``transform`` and ``target_transform``. Nothing is
 downloaded: ``MNIST1D`` is generated in memory, ``Digits`` comes with scikit-learn (an optional
-dependency) and ``FashionMNIST`` from Debian's ``dataset-fashion-mnist`` package.
+dependency) and ``FashionMNIST`` from Debian's ``dataset-fashion-mnist`` package. The text
+corpora give ``.text``: ``TinyShakespeare`` ships with gradwork, ``KJV`` comes from Debian's
+``bible-kjv``. The graphs (``WordNetNouns`` from Debian's ``wordnet-base``, ``karate_club``
+from networkx) are :class:`Graph` objects for node classification.
 """
 
 from gradwork.datasets.digits import Digits
 from gradwork.datasets.fashion_mnist import FashionMNIST
+from gradwork.datasets.graphs import Graph, karate_club
+from gradwork.datasets.kjv import KJV, read_kjv
 from gradwork.datasets.mnist1d import MNIST1D, make_mnist1d, mnist1d_templates
+from gradwork.datasets.shakespeare import TinyShakespeare, read_tinyshakespeare
+from gradwork.datasets.wordnet import WordNetNouns
 
-__all__ = ["MNIST1D", "Digits", "FashionMNIST", "make_mnist1d", "mnist1d_templates"]
+__all__ = [
+    "KJV",
+    "MNIST1D",
+    "Digits",
+    "FashionMNIST",
+    "Graph",
+    "TinyShakespeare",
+    "WordNetNouns",
+    "karate_club",
+    "make_mnist1d",
+    "mnist1d_templates",
+    "read_kjv",
+    "read_tinyshakespeare",
+]

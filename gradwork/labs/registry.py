@@ -20,6 +20,10 @@ __all__ = ["LABS", "add_config_arguments", "config_from_arguments", "describe", 
 
 # name -> module; each module defines ``Config``, ``Result``, ``run(cfg)`` and ``report(...)``.
 LABS = {
+    "gpt": "gradwork.labs.gpt",
+    "fashion": "gradwork.labs.fashion",
+    "gnn": "gradwork.labs.gnn",
+    "minilm": "gradwork.labs.minilm",
     "mnist1d": "gradwork.labs.mnist1d",
 }
 
