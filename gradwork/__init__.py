@@ -4,7 +4,6 @@ The public API mirrors PyTorch's: ``gradwork.tensor``, ``gradwork.autograd``, ``
 ``gradwork.func``; code written for PyTorch ports by changing the import.
 """
 
-from gradwork import _dtype
 from gradwork._backend import device
 from gradwork._creation import *  # noqa: F403
 from gradwork._dtype import (  # noqa: F401
