@@ -31,11 +31,9 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +42,7 @@ import numpy as np
 import gradwork
 import gradwork.nn.functional as F
 from gradwork.datasets import FashionMNIST
+from gradwork.labs.common import blas_threads, smooth
 from gradwork.labs.report import Panel, Plot, markdown_table, write_report
 from gradwork.models.cnn import LeNet, LeNetConfig, ResNet, ResNetConfig
 from gradwork.models.vit import ViT, ViTConfig
@@ -164,27 +163,6 @@ def build_model(name: str) -> gradwork.nn.Module:
     return MODELS[name][1]()
 
 
-@contextlib.contextmanager
-def _blas_threads(count: int) -> Iterator[None]:
-    """Limit BLAS to ``count`` threads inside the block, when ``threadpoolctl`` is installed.
-
-    The matrices are small (im2col columns of a few hundred rows): on two cores OpenBLAS's
-    thread hand-offs cost more than they save, and LeNet trains about 6 times slower on two
-    threads than on one (measured). ``count`` 0 leaves the threads as they are.
-    """
-    limiter = None
-    if count > 0:
-        with contextlib.suppress(ImportError):
-            from threadpoolctl import threadpool_limits
-
-            limiter = threadpool_limits(limits=count, user_api="blas")
-    try:
-        yield
-    finally:
-        if limiter is not None:
-            limiter.restore_original_limits()
-
-
 def _load_data(config: Config) -> dict[str, np.ndarray]:
     """Standardised float32 images ``(N, 1, 28, 28)`` and int64 labels, train and test."""
     data = {}
@@ -285,19 +263,12 @@ def run(cfg: Config) -> Result:
     start = time.perf_counter()
     config = cfg.effective()
     result = Result(config)
-    with _blas_threads(config.blas_threads):
+    with blas_threads(config.blas_threads):
         data = _load_data(config)
         for name in config.models:
             result.models[name] = _train(name, config, data)
     result.seconds = time.perf_counter() - start
     return result
-
-
-def _smooth(values: list[float], window: int) -> np.ndarray:
-    """Means over consecutive windows of ``window`` steps (the per-step loss is noisy)."""
-    values = np.asarray(values, dtype=float)
-    count = max(len(values) // window, 1)
-    return values[: count * window].reshape(count, -1).mean(axis=1)  # (count, window) -> (count,)
 
 
 def report(result: Result, out_dir: str | Path = "reports/fashion") -> dict[str, Path]:
@@ -311,7 +282,7 @@ def report(result: Result, out_dir: str | Path = "reports/fashion") -> dict[str,
     train_curves, eval_curves = {}, {}
     for name, record in result.models.items():
         label = MODELS[name][0]
-        smoothed = _smooth(record.train_loss, window)
+        smoothed = smooth(record.train_loss, window)
         train_curves[label] = ((np.arange(len(smoothed)) + 1) * window, smoothed)
         eval_curves[label] = (record.eval_steps, record.eval_accuracy)
     curves = Plot(

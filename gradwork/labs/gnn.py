@@ -24,7 +24,6 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import sys
 import time
@@ -36,6 +35,7 @@ import numpy as np
 import gradwork
 import gradwork.nn.functional as F
 from gradwork.datasets.wordnet import load_wordnet_nouns
+from gradwork.labs.common import blas_threads
 from gradwork.labs.report import Panel, Plot, markdown_table, write_report
 from gradwork.models.gnn import MODELS, GNNConfig, build_model
 from gradwork.optim import Adam
@@ -151,18 +151,6 @@ class Result:
         )
 
 
-@contextlib.contextmanager
-def _blas_threads(count: int):
-    """Limit BLAS threads: on small matrices OpenBLAS's threads cost more than they save."""
-    if count <= 0:
-        yield
-        return
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=count, user_api="blas"):
-        yield
-
-
 def _train(name: str, config: Config, graph) -> ModelResult:
     """Full-batch training; evaluate every ``eval_every`` epochs and after the last."""
     start = time.perf_counter()
@@ -239,7 +227,7 @@ def run(cfg: Config) -> Result:
         "val": int(graph.val_mask.sum().item()),
         "test": int(graph.test_mask.sum().item()),
     }
-    with _blas_threads(config.blas_threads):
+    with blas_threads(config.blas_threads):
         for name in config.models:
             result.models[name] = _train(name, config, graph)
     result.seconds = time.perf_counter() - start

@@ -35,18 +35,17 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import math
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 import gradwork
+from gradwork.labs.common import blas_threads, smooth
 from gradwork.labs.report import Panel, Plot, markdown_table, write_report
 from gradwork.models.gpt import GPT, GPTConfig
 from gradwork.optim import AdamW
@@ -171,18 +170,6 @@ class Result:
         return "\n".join(lines)
 
 
-@contextlib.contextmanager
-def _blas_threads(count: int) -> Iterator[None]:
-    """Limit BLAS threads: matrices this small gain nothing from threads and lose to their sync."""
-    if count <= 0:
-        yield
-        return
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=count, user_api="blas"):
-        yield
-
-
 def _load_text(corpus: str) -> tuple[str, str]:
     if corpus == "shakespeare":
         from gradwork.datasets import TinyShakespeare
@@ -269,7 +256,7 @@ def run(cfg: Config) -> Result:
     start = time.perf_counter()
     config = cfg.effective()
     result = Result(config)
-    with _blas_threads(config.blas_threads):
+    with blas_threads(config.blas_threads):
         train_text, val_text = _load_text(config.corpus)
         tokenizer = _tokenizer(config, train_text, val_text)
         data = {
@@ -346,13 +333,6 @@ def run(cfg: Config) -> Result:
     return result
 
 
-def _smooth(values: list[float], window: int) -> np.ndarray:
-    """Means over consecutive windows of ``window`` steps (the per-step loss is noisy)."""
-    values = np.asarray(values, dtype=float)
-    count = max(len(values) // window, 1)
-    return values[: count * window].reshape(count, -1).mean(axis=1)
-
-
 def report(result: Result, out_dir: str | Path = "reports/gpt") -> dict[str, Path]:
     """Write ``report.md``, ``curves.png`` and ``metrics.json`` into ``out_dir``.
 
@@ -364,7 +344,7 @@ def report(result: Result, out_dir: str | Path = "reports/gpt") -> dict[str, Pat
     val_nats = [loss / val_ratio for loss in result.eval_val_loss]
     train_nats = [loss / train_ratio for loss in result.eval_train_loss]
     window = max(min(config.eval_interval // 5, len(result.train_loss)), 1)
-    smoothed = _smooth(result.train_loss, window) / train_ratio
+    smoothed = smooth(result.train_loss, window) / train_ratio
     reference = result.has_reference
     curves = Plot(
         "curves.png",

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gradwork.labs.common import blas_threads
 from gradwork.labs.report import markdown_table, write_report
 from gradwork.models.bert import load_minilm
 
@@ -98,12 +99,9 @@ class Result:
 
 def run(cfg: Config) -> Result:
     """Load all-MiniLM-L6-v2, embed the sentences, compare every pair."""
-    from threadpoolctl import threadpool_limits
-
     config = cfg.effective()
     start = time.perf_counter()
-    limits = {"limits": config.blas_threads} if config.blas_threads else {"limits": None}
-    with threadpool_limits(**limits):  # small matrices: BLAS threads only contend
+    with blas_threads(config.blas_threads):
         encoder = load_minilm(max_seq_length=config.max_seq_length)
         embeddings = encoder.encode(list(config.sentences), batch_size=config.batch_size)
     return Result(config, embeddings, embeddings @ embeddings.T, time.perf_counter() - start)

@@ -24,7 +24,6 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import sys
 import time
@@ -37,6 +36,7 @@ import numpy as np
 import gradwork
 import gradwork.nn.functional as F
 from gradwork.datasets import make_mnist1d
+from gradwork.labs.common import blas_threads, smooth
 from gradwork.labs.report import Panel, Plot, markdown_table, write_report
 from gradwork.models.mnist1d import MODELS, build_model
 from gradwork.optim import Adam
@@ -166,27 +166,6 @@ class Result:
         )
 
 
-@contextlib.contextmanager
-def _blas_threads(count: int) -> Iterator[None]:
-    """Limit BLAS to ``count`` threads inside the block, when ``threadpoolctl`` is installed.
-
-    The matrices here are tiny (at most 4000 x 125): with OpenBLAS threads on two cores the
-    thread hand-offs cost more than the arithmetic, and training runs 3 to 10 times slower than
-    on one thread. ``count`` 0 leaves the threads as they are.
-    """
-    limiter = None
-    if count > 0:
-        with contextlib.suppress(ImportError):
-            from threadpoolctl import threadpool_limits
-
-            limiter = threadpool_limits(limits=count, user_api="blas")
-    try:
-        yield
-    finally:
-        if limiter is not None:
-            limiter.restore_original_limits()
-
-
 def _load_data(config: Config) -> dict[str, gradwork.Tensor]:
     arrays = make_mnist1d(seed=config.data_seed, shuffle_seq=config.shuffle_seq)
     return {
@@ -266,19 +245,12 @@ def run(cfg: Config) -> Result:
     start = time.perf_counter()
     config = cfg.effective()
     result = Result(config)
-    with _blas_threads(config.blas_threads):
+    with blas_threads(config.blas_threads):
         data = _load_data(config)
         for name in config.models:
             result.models[name] = _train(name, config, data)
     result.seconds = time.perf_counter() - start
     return result
-
-
-def _smooth(values: list[float], window: int) -> np.ndarray:
-    """Means over consecutive windows of ``window`` steps (the per-step loss is noisy)."""
-    values = np.asarray(values, dtype=float)
-    count = max(len(values) // window, 1)
-    return values[: count * window].reshape(count, -1).mean(axis=1)
 
 
 def report(result: Result, out_dir: str | Path = "reports/mnist1d") -> dict[str, Path]:
@@ -292,7 +264,7 @@ def report(result: Result, out_dir: str | Path = "reports/mnist1d") -> dict[str,
     train_curves, test_curves = {}, {}
     for name, record in result.models.items():
         label = MODEL_NAMES[name]
-        smoothed = _smooth(record.train_loss, window)
+        smoothed = smooth(record.train_loss, window)
         train_curves[label] = ((np.arange(len(smoothed)) + 1) * window, smoothed)
         test_curves[label] = (record.eval_steps, record.test_accuracy)
     references = {MODEL_NAMES[name]: result.published[name] for name in result.models}
