@@ -268,12 +268,12 @@ def _weight_pattern(dims: int, channels: str) -> str:
     return f"(out_channels, {channels}, {', '.join(spatial)})"
 
 
-def _convolution(op, dims, input, weight, bias, stride, padding, dilation, groups) -> Tensor:
+def _checked_input(op: str, dims: int, input: Tensor, weight: Tensor, groups) -> tuple:
+    """The input as 4-D (and whether it was unbatched), after the checks both convolutions share."""
     check_tensor(input, op)
     check_tensor(weight, op, "weight")
     x, unbatched = as_4d(op, input, dims)
-    n, channels, height, width = x._data.shape
-    w_shape = weight._data.shape
+    channels = x._data.shape[1]
     check(
         isinstance(groups, numbers.Integral) and groups > 0,
         op,
@@ -285,6 +285,13 @@ def _convolution(op, dims, input, weight, bias, stride, padding, dilation, group
         op,
         f"in_channels ({channels}) must be divisible by groups ({groups})",
     )
+    return x, unbatched
+
+
+def _convolution(op, dims, input, weight, bias, stride, padding, dilation, groups) -> Tensor:
+    x, unbatched = _checked_input(op, dims, input, weight, groups)
+    n, channels, height, width = x._data.shape
+    w_shape = weight._data.shape
     expected = channels // groups
     if len(w_shape) != dims + 2 or w_shape[1] != expected:
         unknown = ", ".join(["?"] * dims)
@@ -406,22 +413,9 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
 
 
 def _transposed(op, dims, input, weight, bias, stride, padding, output_padding, groups, dilation):
-    check_tensor(input, op)
-    check_tensor(weight, op, "weight")
-    x, unbatched = as_4d(op, input, dims)
+    x, unbatched = _checked_input(op, dims, input, weight, groups)
     n, channels, height, width = x._data.shape
     w_shape = weight._data.shape
-    check(
-        isinstance(groups, numbers.Integral) and groups > 0,
-        op,
-        f"groups must be a positive integer, got {groups!r}",
-        ValueError,
-    )
-    check(
-        channels % groups == 0,
-        op,
-        f"in_channels ({channels}) must be divisible by groups ({groups})",
-    )
     if len(w_shape) != dims + 2 or w_shape[0] != channels:
         pattern = "(in_channels, out_channels/groups, " + ("kW)" if dims == 1 else "kH, kW)")
         unknown = ", ".join(["?"] * dims)
