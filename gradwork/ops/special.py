@@ -2,6 +2,8 @@
 
 NumPy has no erf; these follow W. J. Cody's rational Chebyshev approximations ("Rational Chebyshev
 approximations for the error function", Math. Comp. 1969), accurate to about 1e-16 relative.
+When SciPy is installed its compiled ``erf``/``erfc`` ufuncs (the same accuracy, about three
+times faster: exact GELU is built on them) replace the NumPy evaluation for NumPy arrays.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import math
 
 import numpy as np
 
+from gradwork import _backend
 from gradwork.autograd.function import Function
 from gradwork.ops.elementwise import as_floating, exp
 from gradwork.tensor import Tensor
@@ -94,8 +97,8 @@ def _erf_parts(x):
     return flat, small, _erf_small(flat[small]), _erfc_large(np.abs(flat[~small]))
 
 
-def _erf(x):
-    """erf of a floating array, elementwise, in the array's dtype."""
+def erf_cody(x):
+    """erf of a floating array, elementwise, in the array's dtype (NumPy only, no SciPy)."""
     flat, small, erf_small, erfc_large = _erf_parts(x)
     result = np.empty_like(flat)
     result[small] = erf_small
@@ -103,7 +106,7 @@ def _erf(x):
     return result.reshape(x.shape)
 
 
-def erfc_array(x):
+def erfc_cody(x):
     """erfc of a floating array, elementwise, without cancellation for large positive x."""
     flat, small, erf_small, erfc_large = _erf_parts(x)
     result = np.empty_like(flat)
@@ -111,6 +114,26 @@ def erfc_array(x):
     large = flat[~small]
     result[~small] = np.where(large < 0, 2 - erfc_large, erfc_large)
     return result.reshape(x.shape)
+
+
+try:  # optional: compiled ufuncs, used for NumPy arrays when present
+    from scipy import special as _scipy_special
+except ImportError:  # pragma: no cover - scipy is a dependency; this keeps the engine NumPy-only
+    _scipy_special = None
+
+
+def _erf(x):
+    """erf of a floating array, elementwise, in the array's dtype."""
+    if _scipy_special is not None and _backend.namespace_of(x) is np:
+        return _scipy_special.erf(x).astype(x.dtype, copy=False)
+    return erf_cody(x)
+
+
+def erfc_array(x):
+    """erfc of a floating array, elementwise, without cancellation for large positive x."""
+    if _scipy_special is not None and _backend.namespace_of(x) is np:
+        return _scipy_special.erfc(x).astype(x.dtype, copy=False)
+    return erfc_cody(x)
 
 
 class Erf(Function):
