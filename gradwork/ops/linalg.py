@@ -558,7 +558,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     check_tensor(input, op, "input")
     check_tensor(weight, op, "weight")
     x_shape, w_shape = input._data.shape, weight._data.shape
-    check(len(w_shape) == 2, op, f"expected a 2-D weight, got shape {format_shape(w_shape)}")
+    if len(w_shape) != 2:
+        raise RuntimeError(f"linear: expected a 2-D weight, got shape {format_shape(w_shape)}")
     check(len(x_shape) >= 1, op, "expected an input with at least 1 dimension, got a 0-d tensor")
     if x_shape[-1] != w_shape[1]:
         raise RuntimeError(
@@ -569,11 +570,11 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     _check_same_dtype(op, input, weight)
     if bias is not None:
         check_tensor(bias, op, "bias")
-        check(
-            bias._data.shape in ((w_shape[0],), (), (1,)),
-            op,
-            f"expected bias of shape ({w_shape[0]},), got {format_shape(bias._data.shape)}",
-        )
+        if bias._data.shape not in ((w_shape[0],), (), (1,)):
+            raise RuntimeError(
+                f"linear: expected bias of shape ({w_shape[0]},), got "
+                f"{format_shape(bias._data.shape)}"
+            )
         _check_same_dtype(op, input, bias)
         if bias._data.shape != (w_shape[0],):
             bias = bias.expand((w_shape[0],))

@@ -143,6 +143,57 @@ class CrossEntropy(Function):
         return grad_x, grad_q, None, None, None
 
 
+class CrossEntropyLabels(Function):
+    """The common case of :class:`CrossEntropy`: class-index targets, no class weights, no label
+    smoothing. loss_n = -y_{n,t_n}, y = log_softmax(x);  dx = g (exp(y) - onehot(t)) on kept n.
+
+    The same values and gradients as :class:`CrossEntropy` with one-hot coefficients, without
+    building the dense (N, C, ...) coefficient array: the targets are picked by index.
+    """
+
+    @staticmethod
+    def forward(ctx, x, labels, keep, class_dim, reduction, divisor):
+        ctx.save_for_backward(x)
+        log_probs = log_softmax_array(x._data, class_dim)
+        ctx.log_probs = log_probs  # for the fast backward; freed with the node
+        ctx.targets = (labels, keep)
+        ctx.options = (class_dim, reduction, divisor)
+        picked = np.take_along_axis(log_probs, labels, class_dim).squeeze(class_dim)
+        losses = -picked if keep is None else np.where(keep, -picked, 0).astype(picked.dtype)
+        if reduction == "none":
+            return losses
+        total = np.sum(losses)
+        if reduction == "mean":
+            with np.errstate(invalid="ignore", divide="ignore"):  # nothing to average: nan
+                total = total / np.asarray(divisor, total.dtype)
+        return np.asarray(total)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        labels, keep = ctx.targets
+        class_dim, reduction, divisor = ctx.options
+        one_hot = np.zeros(x.shape, x._data.dtype)
+        np.put_along_axis(one_hot, labels, 1, axis=class_dim)
+        coefficients = softmax(x, class_dim) - Tensor._make(one_hot)
+        if keep is not None:
+            coefficients = coefficients * Tensor._make(np.expand_dims(keep, class_dim))
+        grad_x = _spread(grad, class_dim, reduction, divisor) * coefficients
+        return grad_x, None, None, None, None, None
+
+    @staticmethod
+    def fast_backward(ctx, grad):
+        labels, keep = ctx.targets
+        class_dim, reduction, divisor = ctx.options
+        grad_x = np.exp(ctx.log_probs)
+        picked = np.take_along_axis(grad_x, labels, class_dim)
+        np.put_along_axis(grad_x, labels, picked - 1, axis=class_dim)
+        if keep is not None:
+            grad_x *= np.expand_dims(keep, class_dim)
+        grad_x *= _spread(grad, class_dim, reduction, divisor)
+        return grad_x, None, None, None, None, None
+
+
 class NLLLoss(Function):
     """loss = -sum_c q_c x_c;  dx = -g q,  dq = -g x.
 
@@ -291,10 +342,34 @@ def cross_entropy(
         divisor = input.numel() // classes if classes else 0
         return CrossEntropy.apply(input, q, class_dim, reduction, divisor)
     _check_index_target(op, input, target)
+    if weight is None and not label_smoothing:
+        return _cross_entropy_labels(op, input, target, ignore_index, reduction)
     q, class_dim, divisor = _index_coefficients(
         op, input, target, weight, ignore_index, label_smoothing
     )
     return CrossEntropy.apply(input, q, class_dim, reduction, divisor)
+
+
+def _cross_entropy_labels(op, input, target, ignore_index, reduction) -> Tensor:
+    """Cross entropy against class indices through :class:`CrossEntropyLabels`."""
+    class_dim = 0 if input.ndim == 1 else 1
+    classes = input.shape[class_dim]
+    labels = target._data
+    keep = None
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        keep = labels != ignore_index
+        bad = keep & ((labels < 0) | (labels >= classes))
+        if bad.any():
+            raise IndexError(
+                f"{op}: target class {int(labels[bad].flat[0])} is out of range for {classes} "
+                f"classes (expected 0 <= target < {classes}, or ignore_index={ignore_index})"
+            )
+        labels = np.where(keep, labels, 0)
+    elif 0 <= ignore_index < classes and labels.size:
+        keep = labels != ignore_index
+    divisor = labels.size if keep is None else int(np.count_nonzero(keep))
+    labels = np.expand_dims(labels, class_dim).astype(np.intp, copy=False)
+    return CrossEntropyLabels.apply(input, labels, keep, class_dim, reduction, divisor)
 
 
 def nll_loss(

@@ -269,3 +269,32 @@ def test_kl_div_zero_target_gives_zero_not_nan():
     assert out.item() == pytest.approx(ref.item())
     out.backward()
     assert np.isfinite(log_q.grad.numpy()).all() and np.isfinite(target.grad.numpy()).all()
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("spatial", [False, True])
+@pytest.mark.parametrize("ignore", [None, -100, 2])
+def test_index_target_fast_path_equals_dense_coefficients(reduction, spatial, ignore):
+    """CrossEntropyLabels (picked by index) equals CrossEntropy with one-hot coefficients."""
+    from gradwork.ops import loss
+
+    rng = np.random.default_rng(7)
+    logits, target = _class_case(rng, spatial, 0)
+    if ignore is not None:
+        target.flat[:2] = ignore
+    ignore_index = -100 if ignore is None else ignore
+    fast_input = gradwork.tensor(logits, requires_grad=True)
+    fast = gradwork.cross_entropy(
+        fast_input, gradwork.tensor(target), ignore_index=ignore_index, reduction=reduction
+    )
+    assert type(fast.grad_fn) is loss.CrossEntropyLabels
+    plain_input = gradwork.tensor(logits, requires_grad=True)
+    q, class_dim, divisor = loss._index_coefficients(
+        "cross_entropy", plain_input, gradwork.tensor(target), None, ignore_index, 0.0
+    )
+    plain = loss.CrossEntropy.apply(plain_input, q, class_dim, reduction, divisor)
+    np.testing.assert_allclose(fast.detach().numpy(), plain.detach().numpy(), rtol=1e-6)
+    vector = gradwork.tensor(rng.standard_normal(fast.shape).astype(np.float32))
+    fast.backward(vector)
+    plain.backward(vector)
+    np.testing.assert_allclose(fast_input.grad.numpy(), plain_input.grad.numpy(), atol=1e-7)

@@ -88,12 +88,12 @@ class Linear(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         check_tensor(input, self._get_name())
-        check(
-            input.ndim >= 1 and input.shape[-1] == self.in_features,
-            repr(self),
-            f"expected input of shape (*, {self.in_features}) (last dimension in_features), "
-            f"got {format_shape(input.shape)}",
-        )
+        shape = input.shape
+        if not shape or shape[-1] != self.in_features:  # the message is built only on failure
+            raise RuntimeError(
+                f"{self!r}: expected input of shape (*, {self.in_features}) (last dimension "
+                f"in_features), got {format_shape(shape)}"
+            )
         return linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
