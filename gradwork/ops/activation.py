@@ -166,8 +166,11 @@ class Gelu(Function):
         ctx.save_for_backward(x)
         data = x._data
         # erfc(-x/sqrt2) rather than 1 + erf(x/sqrt2): no cancellation for negative x
+        cdf = erfc_array(data * -_SQRT1_2)
+        cdf *= 0.5
+        ctx.cdf = cdf  # erf is the costly part: the fast backward reuses it (freed with the node)
         with np.errstate(invalid="ignore"):  # -inf * 0 is nan, as in PyTorch
-            return data * 0.5 * erfc_array(data * -_SQRT1_2)
+            return data * cdf
 
     @staticmethod
     def backward(ctx, grad):
@@ -179,9 +182,8 @@ class Gelu(Function):
     @staticmethod
     def fast_backward(ctx, grad):
         x = ctx.saved_tensors[0]._data
-        cdf = erfc_array(x * -_SQRT1_2) * 0.5
         pdf = np.exp(x * x * -0.5) * _INV_SQRT_2PI
-        return grad * (cdf + x * pdf)
+        return grad * (ctx.cdf + x * pdf)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:

@@ -368,3 +368,53 @@ def test_training_lowers_the_loss():
             for parameter, grad in zip(parameters, grads):
                 parameter -= 0.3 * grad
     assert loss().item() < 0.25 * first.item()
+
+
+# -- the whole-sequence GRU node ---------------------------------------------------------------
+def _sequence_case(reverse: bool, bias: bool, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    length, batch, hidden = 5, 3, 4
+    gi = gradwork.tensor(rng.standard_normal((length, batch, 3 * hidden)), requires_grad=True)
+    h0 = gradwork.tensor(rng.standard_normal((1, batch, hidden)), requires_grad=True)
+    w_hh = gradwork.tensor(rng.standard_normal((3 * hidden, hidden)) * 0.5, requires_grad=True)
+    b_hh = gradwork.tensor(rng.standard_normal(3 * hidden), requires_grad=True) if bias else None
+    return gi, h0, w_hh, b_hh
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("bias", [True, False])
+def test_gru_sequence_equals_a_loop_of_steps(reverse, bias):
+    """GRUSequence's output and (fast and plain) gradients equal one GRUStep node per step."""
+    from gradwork.autograd import engine
+
+    gi, h0, w_hh, b_hh = _sequence_case(reverse, bias)
+    inputs = [t for t in (gi, h0, w_hh, b_hh) if t is not None]
+    length = gi.shape[0]
+    h, states = h0[0], [None] * length
+    for t in range(length - 1, -1, -1) if reverse else range(length):
+        h = states[t] = fused.GRUStep.apply(gi[t], h, w_hh, b_hh)
+    expected = gradwork.stack(states)
+    vector = gradwork.tensor(np.random.default_rng(1).standard_normal(expected.shape))
+    expected_grads = gradwork.autograd.grad(expected, inputs, vector)
+    for fast in (True, False):
+        previous = engine.settings.fast_backward
+        engine.settings.fast_backward = fast
+        try:
+            output = fused.GRUSequence.apply(gi, h0, w_hh, b_hh, reverse)
+            grads = gradwork.autograd.grad(output, inputs, vector)
+        finally:
+            engine.settings.fast_backward = previous
+        np.testing.assert_allclose(output.detach().numpy(), expected.detach().numpy(), rtol=1e-13)
+        for ours, theirs in zip(grads, expected_grads):
+            np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_gru_sequence_gradcheck_and_gradgradcheck(reverse):
+    gi, h0, w_hh, b_hh = _sequence_case(reverse, True, seed=2)
+
+    def function(*inputs):
+        return fused.GRUSequence.apply(*inputs, reverse)
+
+    assert gradcheck(function, (gi, h0, w_hh, b_hh))
+    assert gradgradcheck(function, (gi, h0, w_hh, b_hh))

@@ -20,7 +20,7 @@ from gradwork.ops.linalg import linear
 from gradwork.ops.movement import Cat, Split
 from gradwork.ops.nn import dropout
 from gradwork.ops.rnn import (
-    GRUStep,
+    GRUSequence,
     LSTMStep,
     RNNStep,
     gru_cell,
@@ -376,8 +376,6 @@ class RNNBase(Module):
     def _step(self, gates_in: Tensor, state: tuple, w_hh: Tensor, b_hh) -> tuple:
         if self.mode == "LSTM":
             return LSTMStep.apply(gates_in, state[0], state[1], w_hh, b_hh)
-        if self.mode == "GRU":
-            return (GRUStep.apply(gates_in, state[0], w_hh, b_hh),)
         nonlinearity = "tanh" if self.mode == "RNN_TANH" else "relu"
         return (RNNStep.apply(gates_in, state[0], w_hh, b_hh, nonlinearity),)
 
@@ -387,6 +385,9 @@ class RNNBase(Module):
         b_ih, b_hh = (weights[2], weights[3]) if self.bias else (None, None)
         length = input.shape[0]
         gates_in = linear(input, w_ih, b_ih)  # (L, N, G): one GEMM for every step
+        if self.mode == "GRU":  # one node for the whole sequence
+            output = GRUSequence.apply(gates_in, state[0], w_hh, b_hh, reverse)
+            return output, (output[:1] if reverse else output[-1:],)
         steps = Split.apply(gates_in, 0, (1,) * length)  # L x (1, N, G)
         outputs = [None] * length
         for t in range(length - 1, -1, -1) if reverse else range(length):
