@@ -16,6 +16,10 @@ __all__ = ["run_backward"]
 # Bound to gradwork.tensor.Tensor by that module once the class exists (the two import each other).
 Tensor = None
 _make = None
+# Set by gradwork.profiler while a profile is recording: each backward pass, and each node's
+# backward within it, is handed to it.
+_profile_pass_hook = None
+_profile_hook = None
 
 
 def _topological_order(roots: list) -> list:
@@ -100,6 +104,8 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool, i
     A first-order pass (``create_graph=False``) carries gradients as plain arrays between nodes
     that have a ``fast_backward``; they become tensors only for the plain rules, hooks and leaves.
     """
+    if _profile_pass_hook is not None:
+        return _profile_pass_hook(roots, root_grads, retain_graph, create_graph, inputs)
     as_arrays = not create_graph and settings.fast_backward
     buffers: dict[int, list] = {}  # id(target) -> gradient per output slot
     start = []
@@ -199,6 +205,8 @@ def _run_pre_hooks(node: Node, grads: list, as_arrays: bool) -> list:
 
 def _call_backward(node: Node, grads: list, check_anomaly: bool, as_arrays: bool) -> tuple:
     """Run ``node``'s backward: its fast array rule when it has one, else its plain rule."""
+    if _profile_hook is not None:
+        return _profile_hook(node, grads, check_anomaly, as_arrays)
     if node._freed:
         raise RuntimeError(_FREED_MESSAGE)
     if len(grads) > 1 and any(g is None for g in grads):

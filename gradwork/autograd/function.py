@@ -22,6 +22,8 @@ __all__ = ["Function", "Node", "FunctionCtx", "once_differentiable"]
 Tensor = None
 _make = None
 _new = object.__new__
+# Set by gradwork.profiler while a profile is recording: apply then hands each call to it.
+_profile_hook = None
 
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or to read saved values after they "
@@ -208,6 +210,8 @@ class Function(Node):
     def apply(cls, *args):
         """Run ``forward`` on ``args`` and, when recording, attach the node to the outputs."""
         # This is the hottest Python in gradwork: every op of every step passes here once.
+        if _profile_hook is not None:
+            return _profile_hook(cls, args)
         ctx = _new(cls)
         state = grad_mode.state
         needs = None

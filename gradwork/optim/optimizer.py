@@ -21,6 +21,9 @@ from gradwork.tensor import Tensor
 
 __all__ = ["Optimizer"]
 
+# Set by gradwork.profiler while a profile is recording: each step is handed to it.
+_profile_hook = None
+
 
 def _step_without_grad(step: Callable) -> Callable:
     """Decorate an optimizer's ``step``: run it under ``no_grad`` and note that it was called.
@@ -30,6 +33,8 @@ def _step_without_grad(step: Callable) -> Callable:
 
     @functools.wraps(step)
     def wrapper(self, *args, **kwargs):
+        if _profile_hook is not None:
+            return _profile_hook(wrapper, self, args, kwargs)
         self._opt_called = True
         with no_grad():
             return step(self, *args, **kwargs)
