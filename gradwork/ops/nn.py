@@ -348,36 +348,140 @@ def scaled_dot_product_attention(
         "attn_mask cannot be given with is_causal=True; fold the causal mask into attn_mask",
         ValueError,
     )
-    scores = (query * scale) @ key.transpose(-2, -1)  # (*, L, S); scaling q is the cheaper side
-    keep = np.tril(np.ones((length, source), np.bool_)) if is_causal else None
+    keep = bias = None
+    if is_causal:
+        keep = np.tril(np.ones((length, source), np.bool_))
     if attn_mask is not None:
         check_tensor(attn_mask, op, "attn_mask")
+        batch = _broadcast_batch(op, query, key)
+        scores_shape = batch + (length, source)
         try:
-            fits = np.broadcast_shapes(attn_mask.shape, scores.shape) == scores.shape
+            fits = np.broadcast_shapes(attn_mask.shape, scores_shape) == scores_shape
         except ValueError:
             fits = False
         if not fits:
             raise RuntimeError(
                 f"{op}: attn_mask of shape {format_shape(attn_mask.shape)} does not broadcast to "
-                f"the attention scores of shape {format_shape(scores.shape)} (*, L, S)"
+                f"the attention scores of shape {format_shape(scores_shape)} (*, L, S)"
             )
         if attn_mask._data.dtype == np.bool_:
             keep = attn_mask._data
         else:
-            scores = scores + attn_mask.to(scores.dtype)
-    if keep is not None:
-        scores = elementwise.where(Tensor._make(keep), scores, -math.inf)
+            bias = attn_mask.to(query.dtype)
     # only a mask can leave a row with no key (a causal row always keeps its first key)
-    dead = attn_mask is not None and np.all(np.isneginf(scores._data), axis=-1, keepdims=True)
-    if np.any(dead):
-        # PyTorch's safe softmax: a row with no key left attends to nothing (zeros, not nan)
-        dead = Tensor._make(dead)
-        weights = elementwise.where(dead, 0.0, softmax(elementwise.where(dead, 0.0, scores), -1))
-    else:
-        weights = softmax(scores, -1)
+    may_empty_rows = attn_mask is not None
+    batch = query.shape[:-2]
+    if (
+        dropout_p == 0
+        and key.shape[:-2] == batch
+        and value.shape[:-2] == batch
+        and (bias is None or not bias.requires_grad)
+    ):
+        bias_data = None if bias is None else bias._data
+        return Attention.apply(query, key, value, keep, bias_data, scale, may_empty_rows)
+    weights = _attention_weights(query, key, scale, keep, bias, may_empty_rows)
     if dropout_p > 0:
         weights = dropout(weights, dropout_p)
     return weights @ value
+
+
+def _broadcast_batch(op: str, query: Tensor, key: Tensor) -> tuple:
+    """The broadcast leading (batch) dimensions of query and key."""
+    try:
+        return np.broadcast_shapes(query.shape[:-2], key.shape[:-2])
+    except ValueError:
+        raise RuntimeError(
+            f"{op}: the batch dimensions of query {format_shape(query.shape)} and key "
+            f"{format_shape(key.shape)} do not broadcast"
+        ) from None
+
+
+def _attention_weights(query, key, scale: float, keep, bias, may_empty_rows: bool) -> Tensor:
+    """``softmax(Q K^T scale + bias)`` over the keys, keys outside ``keep`` excluded (composite).
+
+    ``keep``: a bool array broadcasting to the scores, or None; ``bias``: a tensor, or None.
+    """
+    scores = (query * scale) @ key.transpose(-2, -1)  # (*, L, S); scaling q is the cheaper side
+    if bias is not None:
+        scores = scores + bias
+    if keep is not None:
+        scores = elementwise.where(Tensor._make(keep), scores, -math.inf)
+    dead = may_empty_rows and np.all(np.isneginf(scores._data), axis=-1, keepdims=True)
+    if np.any(dead):
+        # PyTorch's safe softmax: a row with no key left attends to nothing (zeros, not nan)
+        dead = Tensor._make(dead)
+        return elementwise.where(dead, 0.0, softmax(elementwise.where(dead, 0.0, scores), -1))
+    return softmax(scores, -1)
+
+
+class Attention(Function):
+    """out = W V, W = softmax(Q K^T s + bias, masked to ``keep``);  with dW = G V^T:
+    dV = W^T G,  dS = W (dW - sum_keys(dW W)),  dQ = s dS K,  dK = s dS^T Q.
+
+    Fused for speed and memory: the scores are scaled, masked and normalised in place in one
+    buffer, which is also the saved weights (the composite keeps four (*, L, S) arrays per
+    call). The plain backward recomputes W with :func:`_attention_weights`, so it is
+    differentiable; rows with no key left give zero weights, as PyTorch's safe softmax.
+    """
+
+    @staticmethod
+    def forward(ctx, query, key, value, keep, bias, scale, may_empty_rows):
+        scores = np.matmul(query._data, np.swapaxes(key._data, -1, -2))
+        scores *= scale
+        if bias is not None:
+            scores += bias
+        if keep is not None:
+            np.copyto(scores, -np.inf, where=~keep)
+        with np.errstate(invalid="ignore"):
+            peak = np.max(scores, axis=-1, keepdims=True)
+            if may_empty_rows:
+                peak[np.isneginf(peak)] = 0  # a row of -inf: exp gives zeros, not nan
+            scores -= peak
+            np.exp(scores, out=scores)
+            total = np.sum(scores, axis=-1, keepdims=True)
+            if may_empty_rows:
+                total[total == 0] = 1
+            scores /= total
+        ctx.weights = scores  # for the fast backward; freed with the node
+        ctx.options = (keep, bias, scale, may_empty_rows)
+        ctx.save_for_backward(query, key, value)
+        return np.matmul(scores, value._data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        query, key, value = ctx.saved_tensors
+        keep, bias, scale, may_empty_rows = ctx.options
+        bias = None if bias is None else Tensor._make(bias)
+        weights = _attention_weights(query, key, scale, keep, bias, may_empty_rows)
+        need_query, need_key, need_value = ctx.needs_input_grad[:3]
+        grad_value = weights.transpose(-2, -1) @ grad if need_value else None
+        grad_query = grad_key = None
+        if need_query or need_key:
+            grad_weights = grad @ value.transpose(-2, -1)
+            grad_scores = weights * (grad_weights - (grad_weights * weights).sum(-1, keepdim=True))
+            if need_query:
+                grad_query = (grad_scores @ key) * scale
+            if need_key:
+                grad_key = (grad_scores.transpose(-2, -1) @ query) * scale
+        return grad_query, grad_key, grad_value, None, None, None, None
+
+    @staticmethod
+    def fast_backward(ctx, grad):
+        query, key, value = (tensor._data for tensor in ctx.saved_tensors)
+        weights = ctx.weights
+        need_query, need_key, need_value = ctx.needs_input_grad[:3]
+        grad_value = np.matmul(np.swapaxes(weights, -1, -2), grad) if need_value else None
+        grad_query = grad_key = None
+        if need_query or need_key:
+            grad_scores = np.matmul(grad, np.swapaxes(value, -1, -2))  # dW, then dS in place
+            grad_scores -= np.sum(grad_scores * weights, axis=-1, keepdims=True)
+            grad_scores *= weights
+            grad_scores *= ctx.options[2]
+            if need_query:
+                grad_query = np.matmul(grad_scores, key)
+            if need_key:
+                grad_key = np.matmul(np.swapaxes(grad_scores, -1, -2), query)
+        return grad_query, grad_key, grad_value, None, None, None, None
 
 
 # -- embedding and bilinear maps ------------------------------------------------------------------
