@@ -180,6 +180,21 @@ class LayerNorm(Function):
             grad_x = from_rstd if grad_x is None else grad_x + from_rstd
         return grad_x, None, None
 
+    @staticmethod
+    def fast_backward(ctx, grad_y, grad_rstd):
+        y, rstd = (tensor._data for tensor in ctx.saved_tensors)
+        dims = ctx.dims
+        grad_x = None
+        if grad_y is not None:
+            grad_x = grad_y - np.mean(grad_y, axis=dims, keepdims=True)
+            grad_x -= y * np.mean(grad_y * y, axis=dims, keepdims=True)
+            grad_x *= rstd
+        if grad_rstd is not None:
+            count = math.prod(y.shape[axis] for axis in dims)
+            from_rstd = -(grad_rstd * rstd * rstd / count) * y
+            grad_x = from_rstd if grad_x is None else grad_x + from_rstd
+        return grad_x, None, None
+
 
 def layer_norm(
     input: Tensor,
@@ -213,21 +228,19 @@ def layer_norm(
         normalized_shape = (normalized_shape,)
     normalized_shape = tuple(int(size) for size in normalized_shape)
     count = len(normalized_shape)
-    check(
-        0 < count <= input.ndim and input.shape[input.ndim - count :] == normalized_shape,
-        op,
-        f"normalized_shape {format_shape(normalized_shape)} must match the last dimensions of "
-        f"input of shape {format_shape(input.shape)}",
-    )
+    if not (0 < count <= input.ndim and input.shape[input.ndim - count :] == normalized_shape):
+        raise RuntimeError(
+            f"{op}: normalized_shape {format_shape(normalized_shape)} must match the last "
+            f"dimensions of input of shape {format_shape(input.shape)}"
+        )
     for name, parameter in (("weight", weight), ("bias", bias)):
         if parameter is not None:
             check_tensor(parameter, op, name)
-            check(
-                parameter.shape == normalized_shape,
-                op,
-                f"expected {name} of shape {format_shape(normalized_shape)}, got "
-                f"{format_shape(parameter.shape)}",
-            )
+            if parameter.shape != normalized_shape:
+                raise RuntimeError(
+                    f"{op}: expected {name} of shape {format_shape(normalized_shape)}, got "
+                    f"{format_shape(parameter.shape)}"
+                )
     dims = tuple(range(input.ndim - count, input.ndim))
     output, _ = LayerNorm.apply(input, dims, eps)
     if weight is not None:
