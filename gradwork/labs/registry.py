@@ -25,6 +25,7 @@ LABS = {
     "gnn": "gradwork.labs.gnn",
     "minilm": "gradwork.labs.minilm",
     "mnist1d": "gradwork.labs.mnist1d",
+    "rnn_lm": "gradwork.labs.rnn_lm",
 }
 
 
