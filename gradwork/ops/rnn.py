@@ -255,8 +255,7 @@ class GRUSequence(Function):
             gates = _gru_gates(gi[t], h, w_hh, b_hh, _TENSOR_OPS)
             needs = (need_gi, True, need_w, need_b)
             grad_gi[t], grad_h, step_w, step_b = _gru_grads(needs, step_grad, h, w_hh, gates, cat)
-            grad_w = step_w if grad_w is None else grad_w + step_w
-            grad_b = step_b if grad_b is None else grad_b + step_b
+            grad_w, grad_b = _add(grad_w, step_w), _add(grad_b, step_b)
         return (
             _stack_steps(grad_gi) if need_gi else None,
             grad_h.reshape(h0.shape) if need_h0 else None,
@@ -301,6 +300,123 @@ class GRUSequence(Function):
             rows.sum(0) if need_b else None,
             None,
         )
+
+
+class LSTMSequence(Function):
+    """An LSTM layer's whole sequence in one node: :class:`LSTMStep` applied at every step.
+
+    Inputs: ``gi (L, N, 4H)``, ``h0, c0 (1, N, H)``, ``W_hh``, ``b_hh``; outputs: the states
+    ``h (L, N, H)`` (read backwards in time when ``reverse``) and the last cell state
+    ``(1, N, H)``. As :class:`GRUSequence`: a per-step array loop forward; a plain backward of
+    :func:`_lstm_grads` per step on tensors; a fast backward that computes the gate factors for
+    the whole sequence first, keeps ~10 small NumPy calls per step, and ends with one GEMM for
+    ``dW_hh``.
+    """
+
+    @staticmethod
+    def forward(ctx, gi, h0, c0, w_hh, b_hh, reverse):
+        ctx.set_materialize_grads(False)
+        gi_data, w, b = gi._data, w_hh._data, _data(b_hh)
+        length, batch, hidden = gi_data.shape[0], gi_data.shape[1], w.shape[1]
+        out = np.empty((length, batch, hidden), dtype=gi_data.dtype)
+        cells = np.empty_like(out)  # c after each step
+        gates = np.empty((5, length, batch, hidden), dtype=gi_data.dtype)  # i, f, g, o, tanh c'
+        h, c = h0._data[0], c0._data[0]
+        for t in _time_steps(length, reverse):
+            i, f, g, o, c = _lstm_gates(gi_data[t], h, c, w, b, _ARRAY_OPS)
+            tanh_c = np.tanh(c)
+            gates[0, t], gates[1, t], gates[2, t], gates[3, t], gates[4, t] = i, f, g, o, tanh_c
+            cells[t] = c
+            h = out[t] = o * tanh_c
+        ctx.gates, ctx.cells, ctx.reverse = gates, cells, reverse
+        out = Tensor._make(out)
+        ctx.save_for_backward(gi, h0, c0, w_hh, b_hh, out)
+        return out, Tensor._make(c[np.newaxis].copy())
+
+    @staticmethod
+    def backward(ctx, grad, grad_c_last):
+        gi, h0, c0, w_hh, b_hh, out = ctx.saved_tensors
+        length = gi.shape[0]
+        # replay the cell states in gradwork ops, so that this backward is differentiable
+        steps, c = [], c0[0]
+        for t in _time_steps(length, ctx.reverse):
+            h = _previous_state(out, h0, t, ctx.reverse)
+            i, f, g, o, c_next = _lstm_gates(gi[t], h, c, w_hh, b_hh, _TENSOR_OPS)
+            steps.append((t, h, c, (i, f, g, o, tanh(c_next))))
+            c = c_next
+        needs = ctx.needs_input_grad
+        step_needs = (needs[0], True, True, needs[3], needs[4])
+        grad_gi = [None] * length
+        grad_w = grad_b = grad_h = None
+        grad_c = None if grad_c_last is None else grad_c_last[0]
+        for t, h, c, gates in reversed(steps):
+            step_h = _add(None if grad is None else grad[t], grad_h)
+            step_h = Tensor._make(np.zeros_like(h._data)) if step_h is None else step_h
+            step_c = Tensor._make(np.zeros_like(c._data)) if grad_c is None else grad_c
+            grad_gi[t], grad_h, grad_c, step_w, step_b = _lstm_grads(
+                step_needs, step_h, step_c, h, c, w_hh, gates, cat
+            )
+            grad_w, grad_b = _add(grad_w, step_w), _add(grad_b, step_b)
+        return (
+            _stack_steps(grad_gi) if needs[0] else None,
+            grad_h.reshape(h0.shape) if needs[1] else None,
+            grad_c.reshape(c0.shape) if needs[2] else None,
+            grad_w,
+            grad_b,
+            None,
+        )
+
+    @staticmethod
+    def fast_backward(ctx, grad, grad_c_last):
+        _, h0, c0, w_hh, _, out = ctx.saved_tensors
+        w, out = w_hh._data, out._data
+        i, f, g, o, tanh_c = ctx.gates
+        length, batch, hidden = out.shape
+        previous_h = _shifted(out, h0._data, ctx.reverse)
+        previous_c = _shifted(ctx.cells, c0._data, ctx.reverse)
+        # the gate factors that do not depend on the recurrence, for all steps at once
+        factor_i = g * i * (1 - i)  # da_i = dc* factor_i
+        factor_f = previous_c * f * (1 - f)  # da_f = dc* factor_f
+        factor_g = i * (1 - g * g)  # da_g = dc* factor_g
+        factor_o = tanh_c * o * (1 - o)  # da_o = dh' factor_o
+        factor_c = o * (1 - tanh_c * tanh_c)  # dc* = dc' + dh' factor_c
+        grad_pre = np.empty((length, batch, 4 * hidden), dtype=out.dtype)
+        grad_h = np.zeros((batch, hidden), dtype=out.dtype)
+        grad_c = np.zeros_like(grad_h) if grad_c_last is None else grad_c_last[0]
+        for t in _time_steps(length, not ctx.reverse):
+            step_h = grad_h if grad is None else grad[t] + grad_h
+            step_c = grad_c + step_h * factor_c[t]
+            pre = grad_pre[t]
+            np.multiply(step_c, factor_i[t], out=pre[:, :hidden])
+            np.multiply(step_c, factor_f[t], out=pre[:, hidden : 2 * hidden])
+            np.multiply(step_c, factor_g[t], out=pre[:, 2 * hidden : 3 * hidden])
+            np.multiply(step_h, factor_o[t], out=pre[:, 3 * hidden :])
+            grad_h = pre @ w
+            grad_c = step_c * f[t]
+        needs = ctx.needs_input_grad
+        rows = grad_pre.reshape(-1, 4 * hidden)
+        return (
+            grad_pre if needs[0] else None,
+            grad_h.reshape(h0._data.shape) if needs[1] else None,
+            grad_c.reshape(c0._data.shape) if needs[2] else None,
+            rows.T @ previous_h.reshape(-1, hidden) if needs[3] else None,
+            rows.sum(0) if needs[4] else None,
+            None,
+        )
+
+
+def _shifted(states: np.ndarray, initial: np.ndarray, reverse: bool) -> np.ndarray:
+    """Each step's incoming state: ``initial (1, N, H)`` at the first step, then the states."""
+    if reverse:
+        return np.concatenate([states[1:], initial])
+    return np.concatenate([initial, states[:-1]])
+
+
+def _add(total, term):
+    """``total + term``, where either may be None (no gradient yet)."""
+    if total is None:
+        return term
+    return total if term is None else total + term
 
 
 def _time_steps(length: int, reverse: bool) -> range:

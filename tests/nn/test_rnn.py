@@ -418,3 +418,64 @@ def test_gru_sequence_gradcheck_and_gradgradcheck(reverse):
 
     assert gradcheck(function, (gi, h0, w_hh, b_hh))
     assert gradgradcheck(function, (gi, h0, w_hh, b_hh))
+
+
+def _lstm_case(reverse: bool, bias: bool, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    length, batch, hidden = 5, 3, 4
+    gi = gradwork.tensor(rng.standard_normal((length, batch, 4 * hidden)), requires_grad=True)
+    h0 = gradwork.tensor(rng.standard_normal((1, batch, hidden)), requires_grad=True)
+    c0 = gradwork.tensor(rng.standard_normal((1, batch, hidden)), requires_grad=True)
+    w_hh = gradwork.tensor(rng.standard_normal((4 * hidden, hidden)) * 0.5, requires_grad=True)
+    b_hh = gradwork.tensor(rng.standard_normal(4 * hidden), requires_grad=True) if bias else None
+    return gi, h0, c0, w_hh, b_hh
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("use_cell", [True, False])
+def test_lstm_sequence_equals_a_loop_of_steps(reverse, bias, use_cell):
+    """LSTMSequence's outputs and (fast and plain) gradients equal one LSTMStep node per step,
+    with and without a gradient reaching the last cell state."""
+    from gradwork.autograd import engine
+
+    gi, h0, c0, w_hh, b_hh = _lstm_case(reverse, bias)
+    inputs = [t for t in (gi, h0, c0, w_hh, b_hh) if t is not None]
+    length = gi.shape[0]
+    h, c, states = h0[0], c0[0], [None] * length
+    for t in range(length - 1, -1, -1) if reverse else range(length):
+        h, c = fused.LSTMStep.apply(gi[t], h, c, w_hh, b_hh)
+        states[t] = h
+    rng = np.random.default_rng(1)
+    vector = gradwork.tensor(rng.standard_normal((length, 3, 4)))
+    cell_vector = gradwork.tensor(rng.standard_normal((3, 4)))
+
+    def loss(output, cell):
+        total = (output * vector).sum()
+        return total + (cell * cell_vector).sum() if use_cell else total
+
+    expected_grads = gradwork.autograd.grad(loss(gradwork.stack(states), c), inputs)
+    for fast in (True, False):
+        previous = engine.settings.fast_backward
+        engine.settings.fast_backward = fast
+        try:
+            output, cell = fused.LSTMSequence.apply(gi, h0, c0, w_hh, b_hh, reverse)
+            grads = gradwork.autograd.grad(loss(output, cell[0]), inputs)
+        finally:
+            engine.settings.fast_backward = previous
+        np.testing.assert_allclose(output.detach().numpy(), gradwork.stack(states).detach().numpy())
+        np.testing.assert_allclose(cell[0].detach().numpy(), c.detach().numpy())
+        for ours, theirs in zip(grads, expected_grads):
+            np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_lstm_sequence_gradcheck_and_gradgradcheck(reverse):
+    inputs = _lstm_case(reverse, True, seed=2)
+
+    def function(*inputs):
+        output, cell = fused.LSTMSequence.apply(*inputs, reverse)
+        return output.sum(-1) + cell.sum()
+
+    assert gradcheck(function, inputs)
+    assert gradgradcheck(function, inputs)

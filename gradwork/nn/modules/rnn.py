@@ -21,7 +21,7 @@ from gradwork.ops.movement import Cat, Split
 from gradwork.ops.nn import dropout
 from gradwork.ops.rnn import (
     GRUSequence,
-    LSTMStep,
+    LSTMSequence,
     RNNStep,
     gru_cell,
     lstm_cell,
@@ -373,12 +373,6 @@ class RNNBase(Module):
             pieces.append(Split.apply(state, 0, (1,) * count))  # count x (1, N, H)
         return list(zip(*pieces))
 
-    def _step(self, gates_in: Tensor, state: tuple, w_hh: Tensor, b_hh) -> tuple:
-        if self.mode == "LSTM":
-            return LSTMStep.apply(gates_in, state[0], state[1], w_hh, b_hh)
-        nonlinearity = "tanh" if self.mode == "RNN_TANH" else "relu"
-        return (RNNStep.apply(gates_in, state[0], w_hh, b_hh, nonlinearity),)
-
     def _direction(self, input: Tensor, state: tuple, weights: list, reverse: bool) -> tuple:
         """Run one direction of one layer over ``input (L, N, H_in)``: ``(output, last state)``."""
         w_ih, w_hh = weights[0], weights[1]
@@ -388,12 +382,16 @@ class RNNBase(Module):
         if self.mode == "GRU":  # one node for the whole sequence
             output = GRUSequence.apply(gates_in, state[0], w_hh, b_hh, reverse)
             return output, (output[:1] if reverse else output[-1:],)
+        if self.mode == "LSTM":
+            output, cell = LSTMSequence.apply(gates_in, state[0], state[1], w_hh, b_hh, reverse)
+            return output, (output[:1] if reverse else output[-1:], cell)
+        nonlinearity = "tanh" if self.mode == "RNN_TANH" else "relu"
         steps = Split.apply(gates_in, 0, (1,) * length)  # L x (1, N, G)
         outputs = [None] * length
+        h = state[0]
         for t in range(length - 1, -1, -1) if reverse else range(length):
-            state = self._step(steps[t], state, w_hh, b_hh)
-            outputs[t] = state[0]
-        return Cat.apply(0, *outputs), state  # (L, N, H)
+            h = outputs[t] = RNNStep.apply(steps[t], h, w_hh, b_hh, nonlinearity)
+        return Cat.apply(0, *outputs), (h,)  # (L, N, H)
 
     def _run(self, input: Tensor, hx) -> tuple:
         """The checked forward pass: ``(output, final states as tuples of (D*layers, N, H))``."""
