@@ -627,6 +627,8 @@ class Module:
         return RemovableHandle._add(self._forward_hooks, (hook, with_kwargs), prepend)
 
     def __call__(self, *args, **kwargs):
+        if not self._forward_pre_hooks and not self._forward_hooks:  # the common case, first
+            return self.forward(*args, **kwargs)
         for hook, with_kwargs in list(self._forward_pre_hooks):
             if with_kwargs:
                 result = hook(self, args, kwargs)
