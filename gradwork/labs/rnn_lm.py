@@ -22,15 +22,13 @@ character is the usual expectation for an LSTM of this size on Tiny Shakespeare 
 training (not measured here). The default here makes one pass over the training text per cell
 (490 steps of 32 streams x 64 characters), so it stops well before that.
 
-Measured on the shared two-core machine this lab was written on (one BLAS thread, other jobs
-running, so the process got two thirds to three quarters of a core): two default runs each took
-6.4 minutes of wall time (4.3 and 4.7 minutes of CPU time) and reached validation losses of 1.80
-nats per character for the LSTM (842k parameters), 1.68 for the GRU (636k) and 1.79 for the tanh
-RNN (225k); the mean training loss over the last 70 steps was 1.72, 1.56 and 1.68. The cells'
-wall times moved with the load (LSTM 138 to 203 s, GRU 147 to 172 s, RNN 30 to 67 s). After one
-epoch the GRU leads and the LSTM trails even the plain RNN: it starts slowest (its forget-gate
-biases start near 0, uniform as in PyTorch, where char-rnn sets them to 1), and its validation
-loss still falls fastest at the end (0.05 over the last 70 steps, against 0.04 for the others).
+Measured on the shared two-core machine this lab was written on (one BLAS thread): a default
+run takes 3.8 minutes of wall time (LSTM 119 s, GRU 76 s, tanh RNN 31 s, each layer's sequence
+one fused node) and reaches validation losses of 1.81 nats per character for the LSTM (842k
+parameters), 1.68 for the GRU (636k) and 1.79 for the tanh RNN (225k); the mean training loss
+over the last 70 steps was 1.72, 1.56 and 1.68. After one epoch the GRU leads and the LSTM
+trails even the plain RNN: it starts slowest (its forget-gate biases start near 0, uniform as in
+PyTorch, where char-rnn sets them to 1), and its validation loss still falls fastest at the end.
 ``--max-iters 1470`` trains three epochs; ``--quick`` trains a one-layer model of 64 units for 40
 steps in a few seconds.
 
