@@ -59,9 +59,6 @@ class Adam(Optimizer):
         eps: added to the denominator for numerical stability (default 1e-8).
         weight_decay: L2 penalty :math:`\lambda` (default 0).
         amsgrad: use the maximum of past squared-gradient averages (default False).
-        foreach: update a parameter group as one concatenated array (bit-identical results; fewer
-            NumPy calls). ``None`` (default) does so when the group's parameters are small
-            (under 65,536 elements on average), where per-call overhead dominates.
         maximize: maximize the objective instead of minimizing it.
         decoupled_weight_decay: decay the weights directly, as AdamW does (default False).
 
@@ -85,7 +82,6 @@ class Adam(Optimizer):
         weight_decay: float = 0,
         amsgrad: bool = False,
         *,
-        foreach: bool | None = None,
         maximize: bool = False,
         decoupled_weight_decay: bool = False,
     ) -> None:
@@ -98,7 +94,6 @@ class Adam(Optimizer):
             amsgrad=amsgrad,
             maximize=maximize,
             decoupled_weight_decay=decoupled_weight_decay,
-            foreach=foreach,
         )
         super().__init__(params, defaults)
 
@@ -107,113 +102,43 @@ class Adam(Optimizer):
         """Perform one update of every parameter that has a gradient; returns ``closure()``."""
         loss = self._evaluate(closure)
         for group in self.param_groups:
-            params = [param for param in group["params"] if param.grad is not None]
-            if not params:
-                continue
-            states = [self._prepared_state(param, group["amsgrad"]) for param in params]
-            steps = set()
-            for state in states:
+            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+            weight_decay, amsgrad = group["weight_decay"], group["amsgrad"]
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                state = self.state[param]
+                if len(state) == 0:
+                    state["step"] = _scalar_tensor(0.0)
+                    state["exp_avg"] = _zeros_like(param)
+                    state["exp_avg_sq"] = _zeros_like(param)
+                    if amsgrad:
+                        state["max_exp_avg_sq"] = _zeros_like(param)
+                theta = param._data
+                m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
                 state["step"]._data += 1
-                steps.add(float(state["step"]._data))
-            if len(steps) == 1 and _use_foreach(group["foreach"], params):
-                _foreach_update(group, params, states, steps.pop())
-            else:
-                for param, state in zip(params, states):
-                    _single_update(group, param, state)
+                t = float(state["step"]._data)
+                g = -param.grad._data if group["maximize"] else param.grad._data
+                if weight_decay != 0:
+                    if group["decoupled_weight_decay"]:
+                        theta *= 1 - lr * weight_decay
+                    else:
+                        g = g + weight_decay * theta
+                _lerp_(m, g, 1 - beta1)
+                v *= beta2
+                v += (1 - beta2) * g * g
+                c1 = 1 - beta1**t
+                c2 = 1 - beta2**t
+                if amsgrad:
+                    v_max = state["max_exp_avg_sq"]._data
+                    np.maximum(v_max, v, out=v_max)
+                    denom = np.sqrt(v_max)
+                else:
+                    denom = np.sqrt(v)
+                denom /= c2**0.5
+                denom += eps
+                update = np.divide(m, denom, out=denom)  # m / denom, reusing denom's memory
+                update *= lr / c1
+                theta -= update
+                _bump_version(param)
         return loss
-
-    def _prepared_state(self, param, amsgrad: bool) -> dict:
-        state = self.state[param]
-        if len(state) == 0:
-            state["step"] = _scalar_tensor(0.0)
-            state["exp_avg"] = _zeros_like(param)
-            state["exp_avg_sq"] = _zeros_like(param)
-            if amsgrad:
-                state["max_exp_avg_sq"] = _zeros_like(param)
-        return state
-
-
-# Below this many elements per parameter on average, the per-call cost of NumPy dominates an
-# update, and one update of the concatenated group (plus the copies in and out) is faster.
-_FOREACH_MAX_MEAN_SIZE = 1 << 16
-
-
-def _use_foreach(foreach: bool | None, params: list) -> bool:
-    """Update the group as one array? ``foreach=None`` decides by the parameters' sizes."""
-    if foreach is not None:
-        return foreach and len({param._data.dtype for param in params}) == 1
-    if len(params) < 2 or len({param._data.dtype for param in params}) != 1:
-        return False
-    return sum(param._data.size for param in params) <= _FOREACH_MAX_MEAN_SIZE * len(params)
-
-
-def _adam_direction(group: dict, g, m, v, v_max, t: float):
-    """Update the moments in place and return ``(lr / c1) m / denom`` (a new array)."""
-    lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-    _lerp_(m, g, 1 - beta1)
-    v *= beta2
-    v += (1 - beta2) * g * g
-    c1 = 1 - beta1**t
-    c2 = 1 - beta2**t
-    if v_max is not None:
-        np.maximum(v_max, v, out=v_max)
-        denom = np.sqrt(v_max)
-    else:
-        denom = np.sqrt(v)
-    denom /= c2**0.5
-    denom += eps
-    update = np.divide(m, denom, out=denom)  # m / denom, reusing denom's memory
-    update *= lr / c1
-    return update
-
-
-def _gradient(group: dict, param):
-    """The gradient the moments see: negated to maximize, plus the L2 term when coupled."""
-    g = -param.grad._data if group["maximize"] else param.grad._data
-    weight_decay = group["weight_decay"]
-    if weight_decay != 0 and not group["decoupled_weight_decay"]:
-        g = g + weight_decay * param._data
-    return g
-
-
-def _decay(group: dict, theta) -> None:
-    """AdamW's decoupled decay, in place: ``theta <- theta (1 - lr lambda)``."""
-    if group["weight_decay"] != 0 and group["decoupled_weight_decay"]:
-        theta *= 1 - group["lr"] * group["weight_decay"]
-
-
-def _single_update(group: dict, param, state: dict) -> None:
-    """One parameter's update (the plain rule)."""
-    g = _gradient(group, param)
-    theta = param._data
-    _decay(group, theta)
-    t = float(state["step"]._data)
-    v_max = state["max_exp_avg_sq"]._data if group["amsgrad"] else None
-    theta -= _adam_direction(group, g, state["exp_avg"]._data, state["exp_avg_sq"]._data, v_max, t)
-    _bump_version(param)
-
-
-def _foreach_update(group: dict, params: list, states: list, t: float) -> None:
-    """The same update for a whole group at once, on the concatenated gradients and moments
-    (PyTorch's ``foreach`` idea). Elementwise arithmetic does not depend on the layout, so the
-    result is bit-identical to :func:`_single_update` for each parameter (tested)."""
-
-    def joined(arrays):
-        return np.concatenate([array.reshape(-1) for array in arrays])
-
-    names = ["exp_avg", "exp_avg_sq"] + (["max_exp_avg_sq"] if group["amsgrad"] else [])
-    buffers = {name: joined([state[name]._data for state in states]) for name in names}
-    g = joined([_gradient(group, param) for param in params])
-    update = _adam_direction(
-        group, g, buffers["exp_avg"], buffers["exp_avg_sq"], buffers.get("max_exp_avg_sq"), t
-    )
-    start = 0
-    for param, state in zip(params, states):
-        theta = param._data
-        end = start + theta.size
-        for name in names:
-            np.copyto(state[name]._data, buffers[name][start:end].reshape(theta.shape))
-        _decay(group, theta)
-        theta -= update[start:end].reshape(theta.shape)
-        _bump_version(param)
-        start = end

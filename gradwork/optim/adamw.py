@@ -36,7 +36,6 @@ class AdamW(Adam):
         eps: added to the denominator for numerical stability (default 1e-8).
         weight_decay: decoupled weight decay :math:`\lambda` (default 1e-2).
         amsgrad: use the maximum of past squared-gradient averages (default False).
-        foreach: update a group as one concatenated array (see :class:`~gradwork.optim.Adam`).
         maximize: maximize the objective instead of minimizing it.
 
     Example:
@@ -59,7 +58,6 @@ class AdamW(Adam):
         weight_decay: float = 1e-2,
         amsgrad: bool = False,
         *,
-        foreach: bool | None = None,
         maximize: bool = False,
     ) -> None:
         super().__init__(
@@ -69,7 +67,6 @@ class AdamW(Adam):
             eps,
             weight_decay,
             amsgrad,
-            foreach=foreach,
             maximize=maximize,
             decoupled_weight_decay=True,
         )

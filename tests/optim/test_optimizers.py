@@ -158,8 +158,6 @@ def test_state_dict_layout_matches_pytorch(case):
     for group, reference_group in zip(mine["param_groups"], expected["param_groups"]):
         assert group["params"] == reference_group["params"]
         for key, value in group.items():
-            if key == "foreach":  # an implementation choice (the reference runs its for-loop)
-                continue
             assert reference_group[key] == value, key
 
 
@@ -354,34 +352,3 @@ def test_ema_copy_store_restore_and_state_dict():
         np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
     ema.update()  # the loaded copy does not alias the original
     assert not np.array_equal(fresh.shadow_params[0].numpy(), ema.shadow_params[0].numpy())
-
-
-@pytest.mark.parametrize("name", ["Adam", "AdamW"])
-@pytest.mark.parametrize(
-    "options",
-    [{}, {"amsgrad": True}, {"weight_decay": 0.1}, {"maximize": True, "weight_decay": 0.05}],
-    ids=["plain", "amsgrad", "decay", "maximize"],
-)
-def test_adam_foreach_is_bit_identical_to_the_loop(name, options):
-    trajectories = []
-    for foreach in (True, False):
-        params = gradwork_params()
-        optimizer = getattr(optim, name)(params, lr=0.05, foreach=foreach, **options)
-        run_gradwork(optimizer, params, 5)
-        state = optimizer.state_dict()["state"]
-        trajectories.append(
-            [param.detach().numpy().copy() for param in params]
-            + [to_numpy(value) for buffers in state.values() for value in buffers.values()]
-        )
-    for fast, plain in zip(*trajectories):
-        np.testing.assert_array_equal(fast, plain)
-
-
-def test_adam_foreach_default_follows_parameter_size():
-    from gradwork.optim.adam import _use_foreach
-
-    small = [gradwork.zeros(10), gradwork.zeros(3, 3)]
-    large = [gradwork.zeros(512, 512), gradwork.zeros(512)]
-    assert _use_foreach(None, small) and not _use_foreach(None, large)
-    assert _use_foreach(True, large) and not _use_foreach(False, small)
-    assert not _use_foreach(True, [gradwork.zeros(2), gradwork.zeros(2, dtype=gradwork.float64)])
