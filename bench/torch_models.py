@@ -2,7 +2,7 @@
 
 Each mirror is built empty and then loaded with a gradwork model's ``state_dict`` (see
 :func:`twin`), so both libraries train from identical weights. The classes follow the parity
-references of ``tests/models`` (duplicated here so that ``bench`` does not import the tests).
+references of ``tests/models``, which import them from here: one copy serves both.
 """
 
 from __future__ import annotations
@@ -33,12 +33,15 @@ def twin(reference: torch.nn.Module, model) -> torch.nn.Module:
 
 
 class TorchMNIST1D(torch.nn.Module):
-    """The MNIST-1D reference architectures (``gradwork.models.mnist1d``): mlp, cnn or gru."""
+    """The MNIST-1D reference architectures (``gradwork.models.mnist1d``): logistic, mlp, cnn
+    or gru."""
 
     def __init__(self, name: str) -> None:
         super().__init__()
         self.name = name
-        if name == "mlp":
+        if name == "logistic":
+            self.linear = torch.nn.Linear(40, 10)
+        elif name == "mlp":
             self.linear1 = torch.nn.Linear(40, 100)
             self.linear2 = torch.nn.Linear(100, 100)
             self.linear3 = torch.nn.Linear(100, 10)
@@ -54,6 +57,8 @@ class TorchMNIST1D(torch.nn.Module):
             raise ValueError(f"TorchMNIST1D: unknown model {name!r}")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.name == "logistic":
+            return self.linear(x)
         if self.name == "mlp":
             h = self.linear1(x).relu()
             return self.linear3(h + self.linear2(h).relu())
@@ -65,22 +70,43 @@ class TorchMNIST1D(torch.nn.Module):
         return self.linear(output.reshape(output.shape[0], -1))
 
 
-class TorchMLP(torch.nn.Module):
-    """``gradwork.models.mlp.MLP`` with ReLU, no norm, no residual, no dropout."""
+_TORCH_ACTIVATIONS = {"relu": torch.nn.ReLU, "gelu": torch.nn.GELU, "tanh": torch.nn.Tanh}
+_TORCH_NORMS = {
+    None: lambda width: torch.nn.Identity(),
+    "layer": torch.nn.LayerNorm,
+    "batch": torch.nn.BatchNorm1d,
+}
 
-    def __init__(self, sizes: tuple[int, ...]) -> None:
+
+class _TorchMLPBlock(torch.nn.Module):
+    def __init__(self, in_features: int, out_features: int, config) -> None:
         super().__init__()
-        self.blocks = torch.nn.ModuleList()
-        for width_in, width_out in zip(sizes[:-2], sizes[1:-1]):
-            block = torch.nn.Module()
-            block.linear = torch.nn.Linear(width_in, width_out)
-            self.blocks.append(block)
+        self.linear = torch.nn.Linear(in_features, out_features)
+        self.norm = _TORCH_NORMS[config.norm](out_features)
+        self.activation = _TORCH_ACTIVATIONS[config.activation]()
+        self.residual = config.residual and in_features == out_features
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.activation(self.norm(self.linear(x)))
+        return x + h if self.residual else h
+
+
+class TorchMLP(torch.nn.Module):
+    """``gradwork.models.mlp.MLP`` (its ``MLPConfig``: sizes, activation, norm, residual), without
+    dropout."""
+
+    def __init__(self, config) -> None:
+        super().__init__()
+        sizes = config.sizes
+        self.blocks = torch.nn.ModuleList(
+            [_TorchMLPBlock(sizes[i], sizes[i + 1], config) for i in range(len(sizes) - 2)]
+        )
         self.head = torch.nn.Linear(sizes[-2], sizes[-1])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = x.flatten(1)
         for block in self.blocks:
-            h = block.linear(h).relu()
+            h = block(h)
         return self.head(h)
 
 
@@ -147,16 +173,16 @@ class TorchResNet(torch.nn.Module):
 
 
 class TorchGPT(torch.nn.Module):
-    """nanoGPT's model.py (``gradwork.models.gpt.GPT`` with learned positions, no dropout)."""
+    """nanoGPT's model.py (``gradwork.models.gpt.GPT``: learned or rotary positions, no dropout),
+    with GPT-2's parameter names."""
 
     def __init__(self, config) -> None:
         super().__init__()
         self.config = config
         embd, bias = config.n_embd, config.bias
-        modules = {
-            "wte": torch.nn.Embedding(config.vocab_size, embd),
-            "wpe": torch.nn.Embedding(config.block_size, embd),
-        }
+        modules = {"wte": torch.nn.Embedding(config.vocab_size, embd)}
+        if config.positional == "learned":
+            modules["wpe"] = torch.nn.Embedding(config.block_size, embd)
         blocks = []
         for _ in range(config.n_layer):
             block = torch.nn.Module()
@@ -176,13 +202,27 @@ class TorchGPT(torch.nn.Module):
         if config.tie_weights:
             self.lm_head.weight = self.transformer.wte.weight
 
+    def rope(self, x: torch.Tensor) -> torch.Tensor:
+        """Rotary positions on ``x`` of shape ``(B, heads, T, head_dim)``."""
+        head_dim, length = x.shape[-1], x.shape[-2]
+        inv_freq = self.config.rotary_base ** (-torch.arange(0, head_dim, 2).double() / head_dim)
+        angles = torch.outer(torch.arange(length).double(), inv_freq)
+        angles = torch.cat([angles, angles], dim=-1).to(x.dtype)
+        half = head_dim // 2
+        rotated = torch.cat([-x[..., half:], x[..., :half]], dim=-1)
+        return x * angles.cos() + rotated * angles.sin()
+
     def forward(self, idx: torch.Tensor) -> torch.Tensor:
         batch, length = idx.shape
         heads, embd = self.config.n_head, self.config.n_embd
-        x = self.transformer.wte(idx) + self.transformer.wpe(torch.arange(length))
+        x = self.transformer.wte(idx)
+        if "wpe" in self.transformer:
+            x = x + self.transformer.wpe(torch.arange(length))
         for block in self.transformer.h:
             q, k, v = block.attn.c_attn(block.ln_1(x)).split(embd, dim=2)
             q, k, v = (t.view(batch, length, heads, -1).transpose(1, 2) for t in (q, k, v))
+            if self.config.positional == "rotary":
+                q, k = self.rope(q), self.rope(k)
             y = torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
             x = x + block.attn.c_proj(y.transpose(1, 2).reshape(batch, length, embd))
             x = x + block.mlp.c_proj(torch.nn.functional.gelu(block.mlp.c_fc(block.ln_2(x))))

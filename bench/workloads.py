@@ -306,7 +306,7 @@ def build_mlp784(library: str, tiny: bool = False):
     return _classifier_run(
         library,
         model,
-        lambda: _mirror("TorchMLP", model, sizes),
+        lambda: _mirror("TorchMLP", model, model.config),
         "SGD",
         {"lr": 0.01, "momentum": 0.9},
         _fashion(8 if tiny else 128, flat=True),

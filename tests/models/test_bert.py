@@ -12,6 +12,7 @@ from threadpoolctl import threadpool_limits
 
 import gradwork
 import gradwork.nn.functional as F
+from bench.torch_models import TorchBertEncoder
 from gradwork.models.bert import BertConfig, BertModel, SentenceEncoder, mean_pooling
 from gradwork.optim import SGD
 
@@ -31,48 +32,6 @@ def _batch():
     mask = (ids != 0).long()
     types = gradwork.tensor([[0, 0, 0, 1, 1, 0], [0] * 6, [0, 0, 1, 1, 1, 1]])
     return ids, mask, types
-
-
-def torch_bert(state: dict, config: BertConfig, ids, mask, types):
-    """BERT written out in PyTorch from the Hugging Face layout's tensors (the reference)."""
-
-    def linear(x, name):
-        return x @ state[f"{name}.weight"].T + state[f"{name}.bias"]
-
-    def norm(x, name):
-        return torch.nn.functional.layer_norm(
-            x, x.shape[-1:], state[f"{name}.weight"], state[f"{name}.bias"], config.layer_norm_eps
-        )
-
-    batch, length = ids.shape
-    heads, size = config.num_attention_heads, config.hidden_size // config.num_attention_heads
-    hidden = (
-        state["embeddings.word_embeddings.weight"][ids]
-        + state["embeddings.position_embeddings.weight"][:length]
-        + state["embeddings.token_type_embeddings.weight"][types]
-    )
-    hidden = norm(hidden, "embeddings.LayerNorm")
-    additive = (1.0 - mask[:, None, None, :].to(hidden.dtype)) * torch.finfo(hidden.dtype).min
-    for index in range(config.num_hidden_layers):
-        prefix = f"encoder.layer.{index}"
-
-        def split(x):
-            return x.view(batch, length, heads, size).transpose(1, 2)
-
-        q, k, v = (
-            split(linear(hidden, f"{prefix}.attention.self.{n}")) for n in ("query", "key", "value")
-        )
-        scores = q @ k.transpose(-1, -2) / size**0.5 + additive
-        context = (scores.softmax(-1) @ v).transpose(1, 2).reshape(batch, length, -1)
-        hidden = norm(
-            linear(context, f"{prefix}.attention.output.dense") + hidden,
-            f"{prefix}.attention.output.LayerNorm",
-        )
-        inner = torch.nn.functional.gelu(linear(hidden, f"{prefix}.intermediate.dense"))
-        hidden = norm(
-            linear(inner, f"{prefix}.output.dense") + hidden, f"{prefix}.output.LayerNorm"
-        )
-    return hidden
 
 
 def test_shapes_and_parameter_names():
@@ -100,12 +59,8 @@ def test_padding_does_not_change_the_unpadded_tokens():
 def test_forward_matches_pytorch_with_the_same_weights():
     model = BertModel(TINY).eval()
     ids, mask, types = _batch()
-    state = {
-        key: torch.from_numpy(value.detach().numpy().copy())
-        for key, value in model.state_dict().items()
-    }
-    expected = torch_bert(
-        state, TINY, *(torch.from_numpy(t.numpy().astype(np.int64)) for t in (ids, mask, types))
+    expected = TorchBertEncoder(model)(
+        *(torch.from_numpy(t.numpy().astype(np.int64)) for t in (ids, mask, types))
     )
     actual = model(ids, mask, types)
     real = mask.numpy().astype(bool)  # padded positions differ in how masks are applied

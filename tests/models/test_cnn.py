@@ -7,6 +7,7 @@ import torch
 
 import gradwork
 import gradwork.nn.functional as F
+from bench.torch_models import TorchLeNet, TorchResNet
 from gradwork.models.cnn import (
     ConvNet1d,
     ConvNet1dConfig,
@@ -30,63 +31,7 @@ CASES = {
 }
 
 
-# -- PyTorch references, with the same parameter names ------------------------------------------
-class TorchLeNet(torch.nn.Module):
-    def __init__(self, config):
-        super().__init__()
-        first, second = config.channels
-        self.conv1 = torch.nn.Conv2d(config.in_channels, first, 5, padding=2)
-        self.conv2 = torch.nn.Conv2d(first, second, 5)
-        self.fc1 = torch.nn.Linear(second * 25, config.hidden[0])
-        self.fc2 = torch.nn.Linear(*config.hidden)
-        self.fc3 = torch.nn.Linear(config.hidden[1], config.num_classes)
-
-    def forward(self, x):
-        h = torch.nn.functional.max_pool2d(self.conv1(x).relu(), 2)
-        h = torch.nn.functional.max_pool2d(self.conv2(h).relu(), 2)
-        return self.fc3(self.fc2(self.fc1(h.flatten(1)).relu()).relu())
-
-
-class TorchBasicBlock(torch.nn.Module):
-    def __init__(self, in_channels, out_channels, stride):
-        super().__init__()
-        self.conv1 = torch.nn.Conv2d(in_channels, out_channels, 3, stride, 1, bias=False)
-        self.bn1 = torch.nn.BatchNorm2d(out_channels)
-        self.conv2 = torch.nn.Conv2d(out_channels, out_channels, 3, 1, 1, bias=False)
-        self.bn2 = torch.nn.BatchNorm2d(out_channels)
-        self.shortcut = torch.nn.Sequential()
-        if stride != 1 or in_channels != out_channels:
-            self.shortcut = torch.nn.Sequential(
-                torch.nn.Conv2d(in_channels, out_channels, 1, stride, bias=False),
-                torch.nn.BatchNorm2d(out_channels),
-            )
-
-    def forward(self, x):
-        h = self.bn2(self.conv2(self.bn1(self.conv1(x)).relu()))
-        return (h + self.shortcut(x)).relu()
-
-
-class TorchResNet(torch.nn.Module):
-    def __init__(self, config):
-        super().__init__()
-        width = config.widths[0]
-        self.stem = torch.nn.Sequential(
-            torch.nn.Conv2d(config.in_channels, width, 3, config.stem_stride, 1, bias=False),
-            torch.nn.BatchNorm2d(width),
-            torch.nn.ReLU(),
-        )
-        blocks = []
-        for stage, (out_channels, count) in enumerate(zip(config.widths, config.blocks)):
-            for index in range(count):
-                blocks.append(TorchBasicBlock(width, out_channels, 2 if stage and not index else 1))
-                width = out_channels
-        self.layers = torch.nn.Sequential(*blocks)
-        self.fc = torch.nn.Linear(width, config.num_classes)
-
-    def forward(self, x):
-        return self.fc(self.layers(self.stem(x)).mean(dim=(2, 3)))
-
-
+# -- PyTorch reference for ConvNet1d (LeNet and ResNet come from bench.torch_models) ----------
 class TorchConvNet1d(torch.nn.Module):
     def __init__(self, config):
         super().__init__()

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import gradwork
+from bench.torch_models import TorchGPT, twin
 from gradwork.models.gpt import GPT, GPTConfig, KVCache
 from gradwork.optim import AdamW
 
@@ -17,71 +18,8 @@ def tiny(**changes):
     return GPT(GPTConfig(**config))
 
 
-class TorchGPT(torch.nn.Module):
-    """nanoGPT's model.py in PyTorch (plus rotary positions), with GPT-2's parameter names."""
-
-    def __init__(self, config):
-        super().__init__()
-        self.config = config
-        embd, bias = config.n_embd, config.bias
-        modules = {"wte": torch.nn.Embedding(config.vocab_size, embd)}
-        if config.positional == "learned":
-            modules["wpe"] = torch.nn.Embedding(config.block_size, embd)
-        blocks = []
-        for _ in range(config.n_layer):
-            block = torch.nn.Module()
-            block.ln_1 = torch.nn.LayerNorm(embd, bias=bias)
-            block.attn = torch.nn.Module()
-            block.attn.c_attn = torch.nn.Linear(embd, 3 * embd, bias=bias)
-            block.attn.c_proj = torch.nn.Linear(embd, embd, bias=bias)
-            block.ln_2 = torch.nn.LayerNorm(embd, bias=bias)
-            block.mlp = torch.nn.Module()
-            block.mlp.c_fc = torch.nn.Linear(embd, 4 * embd, bias=bias)
-            block.mlp.c_proj = torch.nn.Linear(4 * embd, embd, bias=bias)
-            blocks.append(block)
-        modules["h"] = torch.nn.ModuleList(blocks)
-        modules["ln_f"] = torch.nn.LayerNorm(embd, bias=bias)
-        self.transformer = torch.nn.ModuleDict(modules)
-        self.lm_head = torch.nn.Linear(embd, config.vocab_size, bias=False)
-        if config.tie_weights:
-            self.lm_head.weight = self.transformer.wte.weight
-
-    def rope(self, x):
-        head_dim, length = x.shape[-1], x.shape[-2]
-        inv_freq = self.config.rotary_base ** (-torch.arange(0, head_dim, 2).double() / head_dim)
-        angles = torch.outer(torch.arange(length).double(), inv_freq)
-        angles = torch.cat([angles, angles], dim=-1).to(x.dtype)
-        half = head_dim // 2
-        rotated = torch.cat([-x[..., half:], x[..., :half]], dim=-1)
-        return x * angles.cos() + rotated * angles.sin()
-
-    def forward(self, idx):
-        batch, length = idx.shape
-        heads, embd = self.config.n_head, self.config.n_embd
-        x = self.transformer.wte(idx)
-        if "wpe" in self.transformer:
-            x = x + self.transformer.wpe(torch.arange(length))
-        for block in self.transformer.h:
-            h = block.ln_1(x)
-            q, k, v = block.attn.c_attn(h).split(embd, dim=2)
-            q, k, v = (t.view(batch, length, heads, -1).transpose(1, 2) for t in (q, k, v))
-            if self.config.positional == "rotary":
-                q, k = self.rope(q), self.rope(k)
-            y = torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
-            y = y.transpose(1, 2).reshape(batch, length, embd)
-            x = x + block.attn.c_proj(y)
-            h = block.mlp.c_proj(torch.nn.functional.gelu(block.mlp.c_fc(block.ln_2(x))))
-            x = x + h
-        return self.lm_head(self.transformer.ln_f(x))
-
-
 def torch_twin(model):
-    reference = TorchGPT(model.config)
-    state = {
-        name: torch.from_numpy(t.detach().numpy().copy()) for name, t in model.state_dict().items()
-    }
-    reference.load_state_dict(state, strict=True)
-    return reference
+    return twin(TorchGPT(model.config), model)
 
 
 @pytest.mark.parametrize("positional", ["learned", "rotary"])

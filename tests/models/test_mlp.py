@@ -6,6 +6,7 @@ import torch
 
 import gradwork
 import gradwork.nn.functional as F
+from bench.torch_models import TorchMLP
 from gradwork.models.mlp import MLP, MLPConfig
 
 VARIANTS = {
@@ -14,40 +15,6 @@ VARIANTS = {
     "batch_gelu": MLPConfig(sizes=(6, 8, 5, 3), activation="gelu", norm="batch"),
     "tanh_residual": MLPConfig(sizes=(6, 8, 8, 3), activation="tanh", residual=True),
 }
-TORCH_ACTIVATIONS = {"relu": torch.nn.ReLU, "gelu": torch.nn.GELU, "tanh": torch.nn.Tanh}
-TORCH_NORMS = {None: lambda width: torch.nn.Identity(), "layer": torch.nn.LayerNorm}
-TORCH_NORMS["batch"] = torch.nn.BatchNorm1d
-
-
-class TorchBlock(torch.nn.Module):
-    def __init__(self, in_features, out_features, config):
-        super().__init__()
-        self.linear = torch.nn.Linear(in_features, out_features)
-        self.norm = TORCH_NORMS[config.norm](out_features)
-        self.activation = TORCH_ACTIVATIONS[config.activation]()
-        self.residual = config.residual and in_features == out_features
-
-    def forward(self, x):
-        h = self.activation(self.norm(self.linear(x)))
-        return x + h if self.residual else h
-
-
-class TorchMLP(torch.nn.Module):
-    """The same network in PyTorch, with the same parameter names."""
-
-    def __init__(self, config):
-        super().__init__()
-        sizes = config.sizes
-        self.blocks = torch.nn.ModuleList(
-            [TorchBlock(sizes[i], sizes[i + 1], config) for i in range(len(sizes) - 2)]
-        )
-        self.head = torch.nn.Linear(sizes[-2], sizes[-1])
-
-    def forward(self, x):
-        h = x.flatten(1)
-        for block in self.blocks:
-            h = block(h)
-        return self.head(h)
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

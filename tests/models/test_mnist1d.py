@@ -6,45 +6,11 @@ import torch
 
 import gradwork
 import gradwork.nn.functional as F
+from bench.torch_models import TorchMNIST1D
 from gradwork.models.mnist1d import MODELS, build_model
 
 NAMES = list(MODELS)
 REFERENCE_PARAMETERS = {"logistic": 410, "mlp": 15210, "cnn": 5210, "gru": 5134}
-
-
-class TorchReference(torch.nn.Module):
-    """The reference repository's four architectures, written in PyTorch for the parity test."""
-
-    def __init__(self, name):
-        super().__init__()
-        self.name = name
-        if name == "logistic":
-            self.linear = torch.nn.Linear(40, 10)
-        elif name == "mlp":
-            self.linear1 = torch.nn.Linear(40, 100)
-            self.linear2 = torch.nn.Linear(100, 100)
-            self.linear3 = torch.nn.Linear(100, 10)
-        elif name == "cnn":
-            self.conv1 = torch.nn.Conv1d(1, 25, 5, stride=2, padding=1)
-            self.conv2 = torch.nn.Conv1d(25, 25, 3, stride=2, padding=1)
-            self.conv3 = torch.nn.Conv1d(25, 25, 3, stride=2, padding=1)
-            self.linear = torch.nn.Linear(125, 10)
-        else:
-            self.gru = torch.nn.GRU(1, 6, batch_first=True, bidirectional=True)
-            self.linear = torch.nn.Linear(480, 10)
-
-    def forward(self, x):
-        if self.name == "logistic":
-            return self.linear(x)
-        if self.name == "mlp":
-            h = self.linear1(x).relu()
-            return self.linear3(h + self.linear2(h).relu())
-        if self.name == "cnn":
-            h = x.view(-1, 1, x.shape[-1])
-            h = self.conv3(self.conv2(self.conv1(h).relu()).relu()).relu()
-            return self.linear(h.view(h.shape[0], -1))
-        output, _ = self.gru(x.view(*x.shape[:2], 1))
-        return self.linear(output.reshape(output.shape[0], -1))
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -57,7 +23,7 @@ def test_shapes_and_parameter_counts(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_forward_matches_pytorch_with_the_same_weights(name):
     model = build_model(name)
-    reference = TorchReference(name).double()
+    reference = TorchMNIST1D(name).double()
     state = {
         key: torch.from_numpy(value.detach().numpy()) for key, value in model.state_dict().items()
     }
