@@ -153,16 +153,17 @@ class CrossEntropyLabels(Function):
 
     @staticmethod
     def forward(ctx, x, labels, keep, class_dim, reduction, divisor):
+        # labels: the index of each position's target (see _target_index)
         ctx.save_for_backward(x)
         log_probs = log_softmax_array(x._data, class_dim)
         ctx.log_probs = log_probs  # for the fast backward; freed with the node
         ctx.targets = (labels, keep)
         ctx.options = (class_dim, reduction, divisor)
-        picked = np.take_along_axis(log_probs, labels, class_dim).squeeze(class_dim)
+        picked = log_probs[labels]
         losses = -picked if keep is None else np.where(keep, -picked, 0).astype(picked.dtype)
         if reduction == "none":
             return losses
-        total = np.sum(losses)
+        total = losses.sum()
         if reduction == "mean":
             with np.errstate(invalid="ignore", divide="ignore"):  # nothing to average: nan
                 total = total / np.asarray(divisor, total.dtype)
@@ -174,7 +175,7 @@ class CrossEntropyLabels(Function):
         labels, keep = ctx.targets
         class_dim, reduction, divisor = ctx.options
         one_hot = np.zeros(x.shape, x._data.dtype)
-        np.put_along_axis(one_hot, labels, 1, axis=class_dim)
+        one_hot[labels] = 1
         coefficients = softmax(x, class_dim) - Tensor._make(one_hot)
         if keep is not None:
             coefficients = coefficients * Tensor._make(np.expand_dims(keep, class_dim))
@@ -186,8 +187,7 @@ class CrossEntropyLabels(Function):
         labels, keep = ctx.targets
         class_dim, reduction, divisor = ctx.options
         grad_x = np.exp(ctx.log_probs)
-        picked = np.take_along_axis(grad_x, labels, class_dim)
-        np.put_along_axis(grad_x, labels, picked - 1, axis=class_dim)
+        grad_x[labels] -= 1  # each position's target class once: no repeated indices
         if keep is not None:
             grad_x *= np.expand_dims(keep, class_dim)
         grad_x *= _spread(grad, class_dim, reduction, divisor)
@@ -368,8 +368,20 @@ def _cross_entropy_labels(op, input, target, ignore_index, reduction) -> Tensor:
     elif 0 <= ignore_index < classes and labels.size:
         keep = labels != ignore_index
     divisor = labels.size if keep is None else int(np.count_nonzero(keep))
-    labels = np.expand_dims(labels, class_dim).astype(np.intp, copy=False)
-    return CrossEntropyLabels.apply(input, labels, keep, class_dim, reduction, divisor)
+    index = _target_index(labels, class_dim)
+    return CrossEntropyLabels.apply(input, index, keep, class_dim, reduction, divisor)
+
+
+def _target_index(labels: np.ndarray, class_dim: int) -> tuple:
+    """An index that picks each position's target class from an ``(N, C, d1, ...)`` array:
+    ``labels`` along the class dimension, broadcast ``arange``s along the others."""
+    index = []
+    for axis, size in enumerate(labels.shape):
+        shape = [1] * labels.ndim
+        shape[axis] = size
+        index.append(np.arange(size).reshape(shape))
+    index.insert(class_dim, labels)
+    return tuple(index)
 
 
 def nll_loss(
