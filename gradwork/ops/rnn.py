@@ -1,8 +1,11 @@
-"""Recurrent cells as fused primitives: one step of an Elman RNN, an LSTM and a GRU.
+"""Recurrent cells as fused primitives: one step of an Elman RNN, an LSTM and a GRU, and the
+whole sequence of an LSTM or GRU layer.
 
-Each cell is a composite of linear maps and gate nonlinearities; it is fused for speed: a
-recurrent layer runs it once per time step, and the MNIST-1D GRU benchmark is bound by the
-Python overhead per node, so one node per step (instead of ~15) is what makes RNNs usable.
+Each cell is a composite of linear maps and gate nonlinearities; it is fused for speed: the
+MNIST-1D GRU benchmark is bound by the Python overhead per node, so one node per step (instead
+of ~15) is what makes RNNs usable. LSTM and GRU layers go one step further: one node per layer
+and direction (:class:`LSTMSequence`, :class:`GRUSequence`) runs the time loop on arrays and, in
+a first-order backward, moves everything that does not depend on the recurrence out of the loop.
 
 A step takes the input-to-hidden gates ``gi = x W_ih^T + b_ih`` already computed, so that a layer
 projects the whole sequence with one GEMM before the loop; the step adds ``h W_hh^T + b_hh`` (one
@@ -270,10 +273,7 @@ class GRUSequence(Function):
         w, out = w_hh._data, out._data
         r, z, n, gh_n = ctx.gates
         length, batch, hidden = out.shape
-        if ctx.reverse:
-            previous = np.concatenate([out[1:], h0._data])
-        else:
-            previous = np.concatenate([h0._data, out[:-1]])
+        previous = _shifted(out, h0._data, ctx.reverse)
         # the gate factors of dh' that do not depend on the recurrence, for all steps at once
         factor_n = (1 - z) * (1 - n * n)  # da_n = dh' factor_n
         factor_z = (previous - n) * z * (1 - z)  # da_z = dh' factor_z
