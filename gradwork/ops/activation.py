@@ -20,7 +20,7 @@ from gradwork.ops.elementwise import (
     tanh,
     where,
 )
-from gradwork.ops.special import erfc, erfc_array
+from gradwork.ops.special import erfc, erfc_array, erfc_float32
 from gradwork.tensor import Tensor
 
 __all__ = [
@@ -166,7 +166,11 @@ class Gelu(Function):
         ctx.save_for_backward(x)
         data = x._data
         # erfc(-x/sqrt2) rather than 1 + erf(x/sqrt2): no cancellation for negative x
-        cdf = erfc_array(data * -_SQRT1_2)
+        scaled = data * -_SQRT1_2
+        if type(data) is np.ndarray and data.dtype == np.float32 and data.ndim:
+            cdf = erfc_float32(scaled)
+        else:
+            cdf = erfc_array(scaled)
         cdf *= 0.5
         ctx.cdf = cdf  # erf is the costly part: the fast backward reuses it (freed with the node)
         with np.errstate(invalid="ignore"):  # -inf * 0 is nan, as in PyTorch
