@@ -86,7 +86,7 @@ def _gemm_worker(threads: int, seconds: float = 2.0) -> dict:
 
 
 def _workload_worker(name: str, library: str, threads: int, seconds: float, memory: bool) -> dict:
-    from bench.workloads import by_name
+    from bench.workloads import by_name, idle_batch_bytes
 
     workload = by_name(name)
     if memory:
@@ -100,6 +100,7 @@ def _workload_worker(name: str, library: str, threads: int, seconds: float, memo
         run.step()
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
+        peak -= idle_batch_bytes(run) if library == "gradwork" else 0
         return {"peak": peak, "live": run.live_bytes(), "flops": run.flops_per_step}
     run = workload.build(library, threads)
     losses = [run.step() for _ in range(FIRST_STEPS)]
@@ -387,10 +388,10 @@ def main(argv=None) -> None:
         )
         + " (best over two seconds of repeats, at the start and at the end of the run; the "
         "higher of the two sizes' rates is the ceiling). Peak MB is tracemalloc's peak during "
-        "one training step in a fresh process (model, optimizer state, the pre-generated "
-        "batches and every temporary); live MB is what the step must hold: parameters, "
-        "gradients, optimizer state and the arrays the autograd graph saves for backward, each "
-        "buffer counted once.",
+        "one training step in a fresh process (model, optimizer state, the step's batch and "
+        "every temporary; the other pre-generated batches are left out); live MB is what the "
+        "step must hold: parameters, gradients, optimizer state and the arrays the autograd "
+        "graph saves for backward, each buffer counted once.",
         "",
         *_efficiency_table(selected, timings, ceilings, memory),
         "",

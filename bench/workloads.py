@@ -116,6 +116,14 @@ def _arrays(value):
             yield from _arrays(item)
 
 
+def idle_batch_bytes(run) -> int:
+    """Bytes of the pre-generated batches beyond the one a step reads (a step's peak memory
+    excludes them: a real loop loads one batch at a time)."""
+    seen: set = set()
+    total = sum(_count(array, seen) for array in _arrays(run.batches))
+    return total - total // len(run.batches)
+
+
 def saved_bytes(loss, seen: set) -> int:
     """Bytes of the unique arrays that the autograd graph behind ``loss`` saved for backward."""
     total, stack, visited = 0, [loss.grad_fn], set()
