@@ -232,11 +232,8 @@ def _class_weight(op: str, weight, classes: int, class_dim: int, ndim: int, dtyp
     return weight._data.astype(dtype, copy=False).reshape(shape)
 
 
-def _index_coefficients(op, input, target, weight, ignore_index, label_smoothing):
-    """q for class-index targets, and the 'mean' denominator (total weight of counted targets)."""
-    class_dim = 0 if input.ndim == 1 else 1
-    classes = input.shape[class_dim]
-    labels = target._data
+def _counted_targets(op: str, labels: np.ndarray, classes: int, ignore_index: int):
+    """The mask of targets that count (not ``ignore_index``); raises if one is out of range."""
     keep = labels != ignore_index
     bad = keep & ((labels < 0) | (labels >= classes))
     if bad.any():
@@ -244,6 +241,15 @@ def _index_coefficients(op, input, target, weight, ignore_index, label_smoothing
             f"{op}: target class {int(labels[bad].flat[0])} is out of range for {classes} classes "
             f"(expected 0 <= target < {classes}, or ignore_index={ignore_index})"
         )
+    return keep
+
+
+def _index_coefficients(op, input, target, weight, ignore_index, label_smoothing):
+    """q for class-index targets, and the 'mean' denominator (total weight of counted targets)."""
+    class_dim = 0 if input.ndim == 1 else 1
+    classes = input.shape[class_dim]
+    labels = target._data
+    keep = _counted_targets(op, labels, classes, ignore_index)
     dtype = input._data.dtype
     safe = np.expand_dims(np.where(keep, labels, 0), class_dim)
     q = np.zeros(input.shape, dtype)
@@ -357,13 +363,7 @@ def _cross_entropy_labels(op, input, target, ignore_index, reduction) -> Tensor:
     labels = target._data
     keep = None
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
-        keep = labels != ignore_index
-        bad = keep & ((labels < 0) | (labels >= classes))
-        if bad.any():
-            raise IndexError(
-                f"{op}: target class {int(labels[bad].flat[0])} is out of range for {classes} "
-                f"classes (expected 0 <= target < {classes}, or ignore_index={ignore_index})"
-            )
+        keep = _counted_targets(op, labels, classes, ignore_index)
         labels = np.where(keep, labels, 0)
     elif 0 <= ignore_index < classes and labels.size:
         keep = labels != ignore_index
