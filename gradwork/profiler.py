@@ -320,9 +320,15 @@ def _mlp_workload(batch_size: int):
     x = gradwork.randn(batch_size, 40)
     y = gradwork.randint(0, 10, (batch_size,))
 
+    return _training_step(opt, lambda: F.cross_entropy(model(x), y))
+
+
+def _training_step(opt, loss_of: Callable[[], object]) -> Callable[[], object]:
+    """One training step: zero the gradients, ``loss_of()``, backward, ``opt.step()``."""
+
     def step():
         opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
+        loss = loss_of()
         loss.backward()
         opt.step()
         return loss
@@ -342,14 +348,7 @@ def _gpt_workload(batch_size: int):
     tokens = gradwork.randint(0, config.vocab_size, (batch_size, config.block_size + 1))
     idx, targets = tokens[:, :-1], tokens[:, 1:]  # (B, T) each
 
-    def step():
-        opt.zero_grad()
-        _, loss = model(idx, targets)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
+    return _training_step(opt, lambda: model(idx, targets)[1])
 
 
 def _cnn_workload(batch_size: int):
@@ -364,14 +363,7 @@ def _cnn_workload(batch_size: int):
     x = gradwork.randn(batch_size, 1, 28, 28)
     y = gradwork.randint(0, 10, (batch_size,))
 
-    def step():
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
+    return _training_step(opt, lambda: F.cross_entropy(model(x), y))
 
 
 _WORKLOADS = {
