@@ -150,9 +150,10 @@ _CHUNK = 1 << 14  # elements per pass: the temporaries stay in cache
 def erfc_float32(x: np.ndarray) -> np.ndarray:
     """erfc of a float32 NumPy array, evaluated in float32 arithmetic: relative error below
     2.2e-6 where erfc > 1e-10 and below 8e-6 down to float32's smallest normal (tested), about
-    2.5 times faster than SciPy's ``erfc``, which computes in float64. Exact GELU uses it (its erf is half of a transformer's
-    elementwise time); PyTorch's own float32 GELU, ``x (1 + erf(x/sqrt 2)) / 2``, is far less
-    accurate for negative x, where ``1 + erf`` cancels.
+    2.5 times faster than SciPy's ``erfc``, which computes in float64. Exact GELU uses it (its
+    erf is half of a transformer's elementwise time); PyTorch's own float32 GELU,
+    ``x (1 + erf(x/sqrt 2)) / 2``, is far less accurate for negative x, where ``1 + erf``
+    cancels.
 
     Cache-sized chunks, in-place operations, and no data-dependent branch: ``erfc(-z) =
     2 - erfc z`` is blended in with the sign bit (a masked operation on random signs costs more
