@@ -12,6 +12,7 @@ What it measures:
   a mismatch stops the run);
 * peak traced memory (tracemalloc, which NumPy reports its buffers to) of one gradwork training
   step, in a fresh process, against the step's live bytes;
+* where a gradwork step goes: :mod:`gradwork.profiler` over a few steps of each workload;
 * an A/A run, PyTorch against itself, to show the noise level of the ratios.
 
 Flags: ``--quick`` (a smoke test of a couple of minutes; prints the report instead of writing
@@ -85,6 +86,23 @@ def _gemm_worker(threads: int, seconds: float = 2.0) -> dict:
     return {"rates": rates, "threads": threads}
 
 
+def _profile_worker(name: str, seconds: float) -> dict:
+    """Where one gradwork step goes: :mod:`gradwork.profiler` over ``seconds`` of steps."""
+    from bench.workloads import by_name
+    from gradwork.profiler import profile
+
+    run = by_name(name).build("gradwork")
+    run.step()
+    run.step()
+    steps, start = 0, time.perf_counter()
+    with profile() as prof:
+        while steps < 3 or time.perf_counter() - start < seconds:
+            run.step()
+            steps += 1
+    rows = [(row.name, row.total_time / prof.wall_time) for row in prof.rows()]
+    return {"rows": rows, "other": prof.other_time / prof.wall_time}
+
+
 def _workload_worker(name: str, library: str, threads: int, seconds: float, memory: bool) -> dict:
     from bench.workloads import by_name, idle_batch_bytes
 
@@ -119,6 +137,8 @@ def _worker(arguments) -> None:
     name, library = arguments.worker
     if name == "gemm":
         result = _gemm_worker(arguments.threads)
+    elif arguments.profile:
+        result = _profile_worker(name, arguments.seconds)
     else:
         result = _workload_worker(
             name, library, arguments.threads, arguments.seconds, arguments.memory
@@ -273,6 +293,16 @@ def _efficiency_table(workloads, timings: dict, ceilings: dict, memory: dict) ->
     return lines
 
 
+def _profile_table(workloads, profiles: dict, top: int = 5) -> list:
+    lines = ["| workload | largest shares of a step |", "|---|---|"]
+    for workload in workloads:
+        profile = profiles[workload.name]
+        shares = [f"{name} {share:.0%}" for name, share in profile["rows"][:top]]
+        shares.append(f"other {profile['other']:.0%}")
+        lines.append(f"| {workload.title} | {' · '.join(shares)} |")
+    return lines
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -286,6 +316,7 @@ def main(argv=None) -> None:
     parser.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--seconds", type=float, default=2.0, help=argparse.SUPPRESS)
     parser.add_argument("--memory", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--profile", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
     if arguments.worker:
         return _worker(arguments)
@@ -341,6 +372,12 @@ def main(argv=None) -> None:
     for workload in selected:
         progress(f"{workload.name}: memory ...")
         memory[workload.name] = _spawn(workload.name, "gradwork", "--memory")
+    profiles = {}
+    for workload in selected:
+        progress(f"{workload.name}: profile ...")
+        profiles[workload.name] = _spawn(
+            workload.name, "gradwork", "--profile", "--seconds", str(settings.worker_seconds)
+        )
     gemm_runs.append(measure_gemm())  # again at the end: the best of both is the ceiling
     gemm = {
         threads: {size: max(run[threads][size] for run in gemm_runs) for size in gemm_runs[0][1]}
@@ -394,6 +431,14 @@ def main(argv=None) -> None:
         "graph saves for backward, each buffer counted once.",
         "",
         *_efficiency_table(selected, timings, ceilings, memory),
+        "",
+        "### Where gradwork's time goes (1 thread)",
+        "",
+        "`gradwork.profiler` over a few steps of each workload (forward and backward together; "
+        "`other` is Python outside the ops: modules, the loss's argument checks, the loop). "
+        "`python -m gradwork.profiler` prints the full table for a step of your own.",
+        "",
+        *_profile_table(selected, profiles),
         "",
         "### A/A noise check",
         "",
