@@ -30,7 +30,7 @@ import gradwork.nn.functional as F
 from gradwork import nn
 from gradwork.autograd.function import Node, _SavedOutput
 
-__all__ = ["WORKLOADS", "Workload", "by_name", "live_bytes", "saved_bytes"]
+__all__ = ["WORKLOADS", "Workload", "by_name", "idle_batch_bytes", "live_bytes", "saved_bytes"]
 
 LIBRARIES = ("gradwork", "torch")
 NUM_BATCHES = 4  # pre-generated batches, cycled
