@@ -147,6 +147,17 @@ def log_softmax(input: Tensor, dim: int | None = None, *, dtype=None) -> Tensor:
 
 
 # -- normalisation, regularisation, attention -----------------------------------------------------
+def add_rstd_gradient(grad_x, grad_rstd, rstd, y, dims: tuple):
+    """``grad_x`` plus what the ``rstd`` output of a normalisation passes to ``x``:
+    ``-g_rstd rstd^2 y / n`` (n: the elements normalised together). Tensors or arrays alike;
+    either gradient may be None."""
+    if grad_rstd is None:
+        return grad_x
+    count = math.prod(y.shape[axis] for axis in dims)
+    from_rstd = -(grad_rstd * rstd * rstd / count) * y
+    return from_rstd if grad_x is None else grad_x + from_rstd
+
+
 class LayerNorm(Function):
     """y = (x - mean) * rstd,  rstd = (var + eps)^-1/2 over ``dims``;
     dx = rstd (g_y - mean(g_y) - y mean(g_y y)) - g_rstd rstd^2 y / n.
@@ -175,11 +186,7 @@ class LayerNorm(Function):
         if grad_y is not None:
             centered_grad = grad_y - grad_y.mean(dims, keepdim=True)
             grad_x = rstd * (centered_grad - y * (grad_y * y).mean(dims, keepdim=True))
-        if grad_rstd is not None:
-            count = math.prod(y.shape[axis] for axis in dims)
-            from_rstd = -(grad_rstd * rstd * rstd / count) * y
-            grad_x = from_rstd if grad_x is None else grad_x + from_rstd
-        return grad_x, None, None
+        return add_rstd_gradient(grad_x, grad_rstd, rstd, y, dims), None, None
 
     @staticmethod
     def fast_backward(ctx, grad_y, grad_rstd):
@@ -190,11 +197,7 @@ class LayerNorm(Function):
             grad_x = grad_y - np.mean(grad_y, axis=dims, keepdims=True)
             grad_x -= y * np.mean(grad_y * y, axis=dims, keepdims=True)
             grad_x *= rstd
-        if grad_rstd is not None:
-            count = math.prod(y.shape[axis] for axis in dims)
-            from_rstd = -(grad_rstd * rstd * rstd / count) * y
-            grad_x = from_rstd if grad_x is None else grad_x + from_rstd
-        return grad_x, None, None
+        return add_rstd_gradient(grad_x, grad_rstd, rstd, y, dims), None, None
 
 
 def layer_norm(

@@ -17,7 +17,7 @@ import numpy as np
 from gradwork.autograd.function import Function
 from gradwork.autograd.grad_mode import no_grad
 from gradwork.ops._util import check, check_floating, check_tensor, format_shape
-from gradwork.ops.nn import LayerNorm
+from gradwork.ops.nn import LayerNorm, add_rstd_gradient
 from gradwork.tensor import Tensor
 
 __all__ = ["batch_norm", "instance_norm", "group_norm", "rms_norm"]
@@ -302,11 +302,7 @@ class RMSNorm(Function):
         grad_x = None
         if grad_y is not None:
             grad_x = rstd * (grad_y - y * (grad_y * y).mean(dims, keepdim=True))
-        if grad_rstd is not None:
-            count = math.prod(y.shape[axis] for axis in dims)
-            from_rstd = -(grad_rstd * rstd * rstd / count) * y
-            grad_x = from_rstd if grad_x is None else grad_x + from_rstd
-        return grad_x, None, None
+        return add_rstd_gradient(grad_x, grad_rstd, rstd, y, dims), None, None
 
 
 def rms_norm(
