@@ -1,14 +1,16 @@
-"""What every lab shares when it runs: BLAS thread limits and smoothing of noisy curves."""
+"""What every lab shares when it runs: BLAS thread limits, progress bars and smoothing of noisy
+curves."""
 
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Iterator
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-__all__ = ["blas_threads", "smooth"]
+__all__ = ["blas_threads", "progress_bar", "smooth"]
 
 
 @contextlib.contextmanager
@@ -27,6 +29,27 @@ def blas_threads(count: int) -> Iterator[None]:
         return
     with threadpool_limits(limits=count, user_api="blas"):
         yield
+
+
+def progress_bar(steps=None, *, total: int | None = None, desc: str, enabled: bool):
+    """A tqdm bar over ``steps`` (or of ``total`` steps) on stderr, as every lab shows one
+    (``tqdm.auto``: a widget in notebooks; imported here, when a lab runs).
+
+    Example:
+        >>> [step for step in progress_bar(range(3), desc="demo", enabled=False)]
+        [0, 1, 2]
+    """
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        steps,
+        total=total,
+        desc=desc,
+        disable=not enabled,
+        file=sys.stderr,
+        unit="step",
+        mininterval=0.5,
+    )
 
 
 def smooth(values, window: int) -> np.ndarray:

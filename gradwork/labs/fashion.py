@@ -32,7 +32,6 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +41,7 @@ import numpy as np
 import gradwork
 import gradwork.nn.functional as F
 from gradwork.datasets import FashionMNIST
-from gradwork.labs.common import blas_threads, smooth
+from gradwork.labs.common import blas_threads, progress_bar, smooth
 from gradwork.labs.report import Panel, Plot, markdown_table, write_report
 from gradwork.models.cnn import LeNet, LeNetConfig, ResNet, ResNetConfig
 from gradwork.models.vit import ViT, ViTConfig
@@ -192,8 +191,6 @@ def _accuracy(model: gradwork.nn.Module, images: np.ndarray, labels: np.ndarray)
 
 def _train(name: str, config: Config, data: dict) -> ModelResult:
     """Train one model for its epochs with Adam and a per-step cosine decay; evaluate."""
-    from tqdm.auto import tqdm
-
     start = time.perf_counter()
     gradwork.manual_seed(config.seed)
     model = build_model(name)
@@ -210,14 +207,7 @@ def _train(name: str, config: Config, data: dict) -> ModelResult:
         data["x_test"][: config.eval_size],
         data["y_test"][: config.eval_size],
     )
-    bar = tqdm(
-        total=total_steps,
-        desc=f"{MODELS[name][0]:>8}",
-        disable=not config.progress,
-        file=sys.stderr,
-        unit="step",
-        mininterval=0.5,
-    )
+    bar = progress_bar(total=total_steps, desc=f"{MODELS[name][0]:>8}", enabled=config.progress)
     model.train()
     step = 0
     for _ in range(epochs):

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +45,7 @@ from pathlib import Path
 import numpy as np
 
 import gradwork
-from gradwork.labs.common import blas_threads, smooth
+from gradwork.labs.common import blas_threads, progress_bar, smooth
 from gradwork.labs.report import Panel, Plot, markdown_table, write_report
 from gradwork.models.gpt import GPT, GPTConfig
 from gradwork.optim import AdamW
@@ -252,8 +251,6 @@ def run(cfg: Config) -> Result:
     Returns:
         a :class:`Result`: losses, the wall times and a sample.
     """
-    from tqdm.auto import tqdm
-
     start = time.perf_counter()
     config = cfg.effective()
     result = Result(config)
@@ -294,14 +291,7 @@ def run(cfg: Config) -> Result:
         scheduler = LambdaLR(optimizer, _lr_factor(config))
 
         train_start = time.perf_counter()
-        steps = tqdm(
-            range(config.max_iters + 1),
-            desc="GPT",
-            disable=not config.progress,
-            file=sys.stderr,
-            unit="step",
-            mininterval=0.5,
-        )
+        steps = progress_bar(range(config.max_iters + 1), desc="GPT", enabled=config.progress)
         for step in steps:
             if step % config.eval_interval == 0 or step == config.max_iters:
                 result.eval_steps.append(step)

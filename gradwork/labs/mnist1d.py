@@ -25,7 +25,6 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ import numpy as np
 import gradwork
 import gradwork.nn.functional as F
 from gradwork.datasets import make_mnist1d
-from gradwork.labs.common import blas_threads, smooth
+from gradwork.labs.common import blas_threads, progress_bar, smooth
 from gradwork.labs.report import Panel, Plot, markdown_table, write_report
 from gradwork.models.mnist1d import MODELS, build_model
 from gradwork.optim import Adam
@@ -191,8 +190,6 @@ def _train(name: str, config: Config, data: dict) -> ModelResult:
     As in the reference, steps run from 0 to ``total_steps`` inclusive and an evaluation
     follows the update of every step divisible by ``eval_every`` (step 0 included).
     """
-    from tqdm.auto import tqdm
-
     start = time.perf_counter()
     gradwork.manual_seed(config.seed)
     model = build_model(name)
@@ -200,13 +197,8 @@ def _train(name: str, config: Config, data: dict) -> ModelResult:
     loader = DataLoader(TensorDataset(data["x"], data["y"]), batch_size=config.batch_size)
     batches = _forever(loader)
     record = ModelResult(name, model.num_parameters(), [], [], [], [], [], 0.0)
-    steps = tqdm(
-        range(config.total_steps + 1),
-        desc=f"{MODEL_NAMES[name]:>19}",
-        disable=not config.progress,
-        file=sys.stderr,
-        unit="step",
-        mininterval=0.5,
+    steps = progress_bar(
+        range(config.total_steps + 1), desc=f"{MODEL_NAMES[name]:>19}", enabled=config.progress
     )
     for step in steps:
         x, y = next(batches)

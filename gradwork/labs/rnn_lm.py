@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,7 +55,7 @@ import numpy as np
 
 import gradwork
 import gradwork.nn.functional as F
-from gradwork.labs.common import blas_threads, smooth
+from gradwork.labs.common import blas_threads, progress_bar, smooth
 from gradwork.labs.report import Panel, Plot, markdown_table, write_report
 from gradwork.models.rnn_lm import CharLM, CharLMConfig, CharVocab, sample, train_tbptt
 from gradwork.optim import Adam
@@ -233,8 +232,6 @@ def _stream_loss(model: CharLM, streams: np.ndarray, seq_length: int, chunks: in
 
 def _train(cell: str, config: Config, vocab: CharVocab, train: np.ndarray, val: np.ndarray):
     """Train one cell with truncated BPTT; return its record and the trained model."""
-    from tqdm.auto import tqdm
-
     start = time.perf_counter()
     gradwork.manual_seed(config.seed)
     model = CharLM(
@@ -252,13 +249,8 @@ def _train(cell: str, config: Config, vocab: CharVocab, train: np.ndarray, val: 
     record = CellResult(cell, parameters, [], [], [], math.nan, 0.0)
     chunks_per_epoch = (train.shape[1] - 1) // config.seq_length
     hidden = None
-    steps = tqdm(
-        range(config.max_iters + 1),
-        desc=CELL_NAMES[cell],
-        disable=not config.progress,
-        file=sys.stderr,
-        unit="step",
-        mininterval=0.5,
+    steps = progress_bar(
+        range(config.max_iters + 1), desc=CELL_NAMES[cell], enabled=config.progress
     )
     for step in steps:
         if step % config.eval_interval == 0 or step == config.max_iters:
