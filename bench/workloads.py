@@ -30,7 +30,7 @@ import gradwork.nn.functional as F
 from gradwork import nn
 from gradwork.autograd.function import Node, _SavedOutput
 
-__all__ = ["WORKLOADS", "Workload", "by_name", "idle_batch_bytes", "live_bytes", "saved_bytes"]
+__all__ = ["WORKLOADS", "Workload", "by_name", "batch_bytes", "live_bytes", "saved_bytes"]
 
 LIBRARIES = ("gradwork", "torch")
 NUM_BATCHES = 4  # pre-generated batches, cycled
@@ -116,12 +116,10 @@ def _arrays(value):
             yield from _arrays(item)
 
 
-def idle_batch_bytes(run) -> int:
-    """Bytes of the pre-generated batches beyond the one a step reads (a step's peak memory
-    excludes them: a real loop loads one batch at a time)."""
+def batch_bytes(run) -> int:
+    """Bytes of the one batch a step reads (the pre-generated batches are cached data)."""
     seen: set = set()
-    total = sum(_count(array, seen) for array in _arrays(run.batches))
-    return total - total // len(run.batches)
+    return sum(_count(array, seen) for array in _arrays(run.batches[0]))
 
 
 def saved_bytes(loss, seen: set) -> int:

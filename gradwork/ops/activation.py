@@ -59,7 +59,8 @@ class Relu(Function):
 
     @staticmethod
     def fast_backward(ctx, grad):
-        return grad * (ctx.saved_tensors[0]._data > 0)  # 3x faster than np.where here
+        # 3x faster than np.where; naming the dtype skips a slower mixed-type loop (bool x float)
+        return np.multiply(grad, ctx.saved_tensors[0]._data > 0, dtype=grad.dtype)
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:

@@ -274,30 +274,40 @@ class GRUSequence(Function):
         r, z, n, gh_n = ctx.gates
         length, batch, hidden = out.shape
         previous = _shifted(out, h0._data, ctx.reverse)
-        # the gate factors of dh' that do not depend on the recurrence, for all steps at once
-        factor_n = (1 - z) * (1 - n * n)  # da_n = dh' factor_n
-        factor_z = (previous - n) * z * (1 - z)  # da_z = dh' factor_z
-        factor_r = gh_n * r * (1 - r)  # da_r = da_n factor_r
+        # the gate factors of dh' that do not depend on the recurrence, for all steps at once,
+        # in place: these (L, N, H) arrays are most of a small GRU's training-step memory
+        one_minus = 1 - z
+        factor_n = n * n
+        np.subtract(1, factor_n, out=factor_n)
+        factor_n *= one_minus  # da_n = dh' factor_n
+        factor_z = previous - n
+        factor_z *= z
+        factor_z *= one_minus  # da_z = dh' factor_z
+        factor_r = np.multiply(gh_n, r, out=one_minus)
+        factor_r *= 1 - r  # da_r = da_n factor_r
+        # dgh = (da_r, da_z, r da_n); dgi is the same but for its last third, da_n
         grad_gh = np.empty((length, batch, 3 * hidden), dtype=out.dtype)
-        grad_gi = np.empty_like(grad_gh)
+        grad_a_n = np.empty_like(out)
         grad_h = np.zeros((batch, hidden), dtype=out.dtype)
         for t in _time_steps(length, not ctx.reverse):
             step = grad[t] + grad_h
             gh_t = grad_gh[t]
-            grad_a_n = np.multiply(step, factor_n[t], out=grad_gi[t, :, 2 * hidden :])
-            np.multiply(grad_a_n, factor_r[t], out=gh_t[:, :hidden])
+            np.multiply(step, factor_n[t], out=grad_a_n[t])
+            np.multiply(grad_a_n[t], factor_r[t], out=gh_t[:, :hidden])
             np.multiply(step, factor_z[t], out=gh_t[:, hidden : 2 * hidden])
-            np.multiply(grad_a_n, r[t], out=gh_t[:, 2 * hidden :])
+            np.multiply(grad_a_n[t], r[t], out=gh_t[:, 2 * hidden :])
             grad_h = gh_t @ w
             grad_h += step * z[t]
-        grad_gi[:, :, : 2 * hidden] = grad_gh[:, :, : 2 * hidden]
         need_gi, need_h0, need_w, need_b = ctx.needs_input_grad[:4]
         rows = grad_gh.reshape(-1, 3 * hidden)
+        grad_w = rows.T @ previous.reshape(-1, hidden) if need_w else None
+        grad_b = rows.sum(0) if need_b else None
+        grad_gh[:, :, 2 * hidden :] = grad_a_n  # now dgi
         return (
-            grad_gi if need_gi else None,
+            grad_gh if need_gi else None,
             grad_h.reshape(h0._data.shape) if need_h0 else None,
-            rows.T @ previous.reshape(-1, hidden) if need_w else None,
-            rows.sum(0) if need_b else None,
+            grad_w,
+            grad_b,
             None,
         )
 
