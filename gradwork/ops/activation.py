@@ -15,6 +15,8 @@ from gradwork.ops.elementwise import (
     as_floating,
     clamp,
     exp,
+    negative_part,
+    positive_part,
     sigmoid,
     sigmoid_array,
     tanh,
@@ -48,7 +50,7 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, x):
-        y = Tensor._make(np.maximum(x._data, 0))
+        y = Tensor._make(positive_part(x._data))
         ctx.save_for_backward(y)
         return y
 
@@ -95,7 +97,7 @@ class LeakyRelu(Function):
         ctx.negative_slope = negative_slope
         data = x._data
         # max(x, 0) + slope min(x, 0) is the same function without np.where's branching
-        return np.maximum(data, 0) + np.minimum(data, 0) * negative_slope
+        return positive_part(data) + negative_part(data) * negative_slope
 
     @staticmethod
     def backward(ctx, grad):
@@ -130,7 +132,7 @@ class Elu(Function):
         ctx.alpha = alpha
         data = x._data
         # expm1 only of the non-positive part: no overflow for large x, accuracy near 0
-        return np.maximum(data, 0) + np.expm1(np.minimum(data, 0)) * alpha
+        return positive_part(data) + np.expm1(negative_part(data)) * alpha
 
     @staticmethod
     def backward(ctx, grad):
@@ -261,7 +263,7 @@ class Softplus(Function):
         data = x._data
         scaled = data * beta if beta != 1 else data
         # log(1 + e^z) = log1p(e^-|z|) + max(z, 0): e^-|z| never overflows
-        soft = np.log1p(np.exp(-np.abs(scaled))) + np.maximum(scaled, 0)
+        soft = np.log1p(np.exp(-np.abs(scaled))) + positive_part(scaled)
         if beta != 1:
             soft = soft / beta
         return np.where(scaled > threshold, data, soft)

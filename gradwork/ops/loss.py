@@ -429,7 +429,7 @@ class LogSigmoid(Function):
     @staticmethod
     def forward(ctx, x):
         array = x._data
-        y = Tensor._make(np.minimum(array, 0) - np.log1p(np.exp(-np.abs(array))))
+        y = Tensor._make(elementwise.negative_part(array) - np.log1p(np.exp(-np.abs(array))))
         ctx.save_for_backward(x, y)
         return y
 

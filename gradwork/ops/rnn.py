@@ -26,7 +26,7 @@ import numpy as np
 from gradwork.autograd import grad_mode
 from gradwork.autograd.function import Function
 from gradwork.ops._util import check, check_floating, check_tensor, format_shape
-from gradwork.ops.elementwise import sigmoid, sigmoid_array, tanh
+from gradwork.ops.elementwise import positive_part, sigmoid, sigmoid_array, tanh
 from gradwork.ops.linalg import linear
 from gradwork.ops.movement import cat
 from gradwork.tensor import Tensor
@@ -74,7 +74,7 @@ class RNNStep(Function):
     @staticmethod
     def forward(ctx, gi, h, w_hh, b_hh, nonlinearity):
         pre = gi._data + _hidden_gates(h._data, w_hh._data, _data(b_hh))
-        out = Tensor._make(np.tanh(pre) if nonlinearity == "tanh" else np.maximum(pre, 0))
+        out = Tensor._make(np.tanh(pre) if nonlinearity == "tanh" else positive_part(pre))
         ctx.nonlinearity = nonlinearity
         ctx.save_for_backward(h, w_hh, out)
         return out

@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 
 import gradwork
+from gradwork.ops.elementwise import negative_part, positive_part
 
 EDGES = [-math.inf, -1e4, -100.0, -20.0, -1.0, 0.0, 1.0, 20.0, 100.0, 1e4, math.inf]
 
@@ -405,3 +406,17 @@ def test_zero_dim_results_support_inplace_ops():
     total = gradwork.ones(3).sum()
     total.mul_(2)
     assert total.item() == 6.0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+@pytest.mark.parametrize("shape", [(), (7,), (4, 6), (3, 4, 5)])
+def test_positive_and_negative_parts_equal_numpy_maximum_and_minimum(dtype, shape):
+    rng = np.random.default_rng(0)
+    array = (rng.standard_normal(shape) * 5).astype(dtype)
+    for view in (array, array.T, array[..., ::2] if array.ndim else array):
+        np.testing.assert_array_equal(positive_part(view), np.maximum(view, 0))
+        np.testing.assert_array_equal(negative_part(view), np.minimum(view, 0))
+        assert positive_part(view).dtype == dtype and positive_part(view).shape == view.shape
+    edges = np.array([np.nan, -np.inf, np.inf, -0.0, 0.0, 1e-45, -1e38], np.float32)
+    np.testing.assert_array_equal(positive_part(edges), np.maximum(edges, 0))
+    np.testing.assert_array_equal(negative_part(edges), np.minimum(edges, 0))
