@@ -22,6 +22,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from gradwork.autograd.function import Function
 from gradwork.ops._grid import (
@@ -126,6 +127,87 @@ class Fold(Function):
     @staticmethod
     def backward(ctx, grad):
         return Unfold.apply(grad, ctx.geometry, ctx.batch_inner), None, None, None
+
+
+class RowUnfold(Function):
+    """im2col for stride 1 over whole padded rows: ``cols[(c, i, j), (n, h, w)] =
+    x_padded[n, c, h + d_h i, w + d_w j]`` for every ``w`` of the padded width ``W_p``, not only
+    the ``W_out`` where a window fits; its gradient is :class:`RowFold`.
+
+    Flattening each padded plane, the entries of one ``(c, i, j, n)`` are then one contiguous run
+    (``x_flat[n, c, d_h i W_p + d_w j + t]``), copied at memcpy speed, where :class:`Unfold` copies
+    rows of ``W_out`` elements. The price is ``W_p / W_out`` more GEMM columns, whose results
+    the convolution drops (its last ``d_w (kW - 1)`` columns per image are zeros, not reads).
+    """
+
+    @staticmethod
+    def forward(ctx, x, geometry):
+        array = x._data
+        (k_h, k_w), (d_h, d_w), _, _, (out_h, _) = geometry
+        ctx.geometry, ctx.size = geometry, array.shape[2:]
+        canvas = padded_canvas(array, geometry, 0)
+        n, c, _, padded_w = canvas.shape
+        item = canvas.itemsize
+        if canvas.strides[2:] != (padded_w * item, item):  # each plane must be one flat run
+            canvas = np.ascontiguousarray(canvas)
+        length = out_h * padded_w
+        run = length - d_w * (k_w - 1)  # the columns a window's read stays inside the plane for
+        s_n, s_c, s_h, s_w = canvas.strides
+        view = as_strided(
+            canvas,
+            (c, k_h, k_w, n, run),
+            (s_c, d_h * s_h, d_w * s_w, s_n, s_w),
+            writeable=False,
+        )
+        cols = np.empty((c, k_h, k_w, n, length), dtype=array.dtype)
+        cols[..., :run] = view
+        cols[..., run:] = 0
+        return cols.reshape(c * k_h * k_w, n * length)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return RowFold.apply(grad, ctx.geometry, ctx.size), None
+
+
+class RowFold(Function):
+    """The adjoint of :class:`RowUnfold`: ``x[n, c, p, q]`` sums ``cols[(c, i, j), (n, h, w)]``
+    over the offsets and columns that read it (the zero tail columns feed nothing); its
+    gradient is :class:`RowUnfold`. One contiguous add per kernel offset and (c, n).
+    """
+
+    @staticmethod
+    def forward(ctx, cols, geometry, size):
+        ctx.geometry = geometry
+        (k_h, k_w), (d_h, d_w), _, pad, (out_h, out_w) = geometry
+        array = cols._data
+        c = array.shape[0] // (k_h * k_w)
+        padded_h, padded_w = out_h + d_h * (k_h - 1), out_w + d_w * (k_w - 1)
+        length = out_h * padded_w
+        n = array.shape[1] // length
+        run = length - d_w * (k_w - 1)
+        grid = array.reshape(c, k_h, k_w, n, length)
+        canvas = np.zeros((c, n, padded_h * padded_w), dtype=array.dtype)
+        for i in range(k_h):
+            for j in range(k_w):
+                start = d_h * i * padded_w + d_w * j
+                canvas[:, :, start : start + run] += grid[:, i, j, :, :run]
+        canvas = canvas.reshape(c, n, padded_h, padded_w)
+        rows, columns = min(size[0], padded_h - pad[0]), min(size[1], padded_w - pad[1])
+        x = canvas[:, :, pad[0] : pad[0] + rows, pad[1] : pad[1] + columns]
+        if (rows, columns) != tuple(size):  # rows or columns no window reads: zero gradient
+            x = np.pad(x, ((0, 0), (0, 0), (0, size[0] - rows), (0, size[1] - columns)))
+        return x.transpose(1, 0, 2, 3)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return RowUnfold.apply(grad, ctx.geometry), None, None
+
+
+def _rows_pay(kernel, dilation, stride, blocks) -> bool:
+    """Whether a convolution's im2col goes by whole rows (:class:`RowUnfold`): stride 1, output
+    rows short enough that :class:`Unfold`'s row-by-row copy is slow (under 16 elements,
+    measured on ResNet's and LeNet's convolutions), and at most twice the GEMM columns."""
+    return stride == (1, 1) and blocks[1] < 16 and dilation[1] * (kernel[1] - 1) <= blocks[1]
 
 
 def _blocks(op: str, size: tuple, kernel, dilation, padding, stride) -> tuple:
@@ -343,7 +425,9 @@ def _convolution(op, dims, input, weight, bias, stride, padding, dilation, group
 
     # the whole batch is one GEMM: cols is (C*kH*kW, N*L), out (C_out, N*L) (per group)
     rows = expected * kernel[0] * kernel[1]
-    cols = Unfold.apply(x, (kernel, dilation, stride, pad, blocks), True)
+    geometry = (kernel, dilation, stride, pad, blocks)
+    by_rows = not is_identity_geometry(geometry, size) and _rows_pay(*geometry[:3], blocks)
+    cols = RowUnfold.apply(x, geometry) if by_rows else Unfold.apply(x, geometry, True)
     if groups == 1:
         out = MatMul.apply(weight.reshape((out_channels, rows)), cols, False, False)
     else:
@@ -353,6 +437,9 @@ def _convolution(op, dims, input, weight, bias, stride, padding, dilation, group
             False,
             False,
         )
+    if by_rows:  # drop the columns past each row's last window
+        padded_width = blocks[1] + dilation[1] * (kernel[1] - 1)
+        out = out.reshape((out_channels, n, blocks[0], padded_width))[..., : blocks[1]]
     # (N, C_out, H_out, W_out) as a view of the channel-major result: no copy
     out = permute(out.reshape((out_channels, n) + blocks), (1, 0, 2, 3))
     if bias is not None:

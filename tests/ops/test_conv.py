@@ -254,3 +254,49 @@ def test_pooling_and_conv_keep_float32():
     assert out.dtype == gradwork.float32
     out.sum().backward()
     assert x.grad.dtype == gradwork.float32 and w.grad.dtype == gradwork.float32
+
+
+@pytest.mark.parametrize(
+    "shape, weight_shape, options",
+    [
+        ((2, 3, 7, 6), (4, 3, 3, 3), {"padding": 1}),
+        ((2, 4, 9, 5), (6, 2, 3, 2), {"padding": (2, 0), "dilation": (1, 2), "groups": 2}),
+        ((1, 2, 6, 6), (3, 2, 5, 5), {"padding": "same"}),
+        ((3, 2, 8, 7), (2, 2, 2, 4), {}),
+        ((2, 3, 10), (4, 3, 3), {"padding": 1}),  # conv1d
+    ],
+)
+def test_conv_by_rows_equals_conv_by_windows(shape, weight_shape, options, monkeypatch):
+    """The whole-row im2col (stride 1, short rows) gives the window im2col's values and
+    gradients, first and second order, in float64."""
+    from gradwork.ops import conv
+
+    rng = np.random.default_rng(5)
+    x = gradwork.tensor(rng.standard_normal(shape), requires_grad=True)
+    w = gradwork.tensor(rng.standard_normal(weight_shape), requires_grad=True)
+    convolve = gradwork.conv1d if len(shape) == 3 else gradwork.conv2d
+    results = []
+    for by_rows in (True, False):
+        monkeypatch.setattr(conv, "_rows_pay", lambda *geometry, by_rows=by_rows: by_rows)
+        out = convolve(x, w, **options)
+        (grad_x, grad_w) = gradwork.autograd.grad((out * out).sum(), [x, w], create_graph=True)
+        second = gradwork.autograd.grad((grad_x * grad_x).sum() + grad_w.sum(), [x, w])
+        results.append([t.detach().numpy() for t in (out, grad_x, grad_w, *second)])
+    for by_rows, by_windows in zip(*results):
+        np.testing.assert_allclose(by_rows, by_windows, rtol=1e-12, atol=1e-12)
+
+
+def test_row_unfold_and_row_fold_are_adjoint_and_differentiable():
+    from gradwork.ops.conv import RowFold, RowUnfold
+
+    rng = np.random.default_rng(6)
+    geometry = ((3, 2), (1, 2), (1, 1), (1, 0), (7, 4))  # 7 x 6 input, padding (1, 0)
+    x = gradwork.tensor(rng.standard_normal((2, 3, 7, 6)), requires_grad=True)
+    cols = RowUnfold.apply(x, geometry)
+    assert cols.shape == (3 * 3 * 2, 2 * 7 * 6)
+    y = gradwork.tensor(rng.standard_normal(cols.shape), requires_grad=True)
+    left = (cols * y).sum().item()
+    right = (x * RowFold.apply(y, geometry, (7, 6))).sum().item()
+    assert abs(left - right) < 1e-10
+    assert gradwork.autograd.gradcheck(lambda t: RowUnfold.apply(t, geometry), [x])
+    assert gradwork.autograd.gradgradcheck(lambda t: RowFold.apply(t, geometry, (7, 6)), [y])
