@@ -14,6 +14,7 @@ from gradwork.optim.optimizer import (
     _step_without_grad,
     _zeros_like,
 )
+from gradwork.tensor import Tensor
 
 __all__ = ["Adam"]
 
@@ -96,49 +97,140 @@ class Adam(Optimizer):
             decoupled_weight_decay=decoupled_weight_decay,
         )
         super().__init__(params, defaults)
+        # group index -> (parameter ids, flat buffers, each parameter's views): _flat_buffers
+        self._flat_groups: dict = {}
 
     @_step_without_grad
     def step(self, closure: Callable | None = None):
         """Perform one update of every parameter that has a gradient; returns ``closure()``."""
         loss = self._evaluate(closure)
-        for group in self.param_groups:
-            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-            weight_decay, amsgrad = group["weight_decay"], group["amsgrad"]
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
+        for index, group in enumerate(self.param_groups):
+            params = [param for param in group["params"] if param.grad is not None]
+            flat = self._flat_buffers(index, group, params)
+            if flat is not None:
+                self._update_group(group, params, flat)
+                continue
+            for param in params:
                 state = self.state[param]
                 if len(state) == 0:
-                    state["step"] = _scalar_tensor(0.0)
-                    state["exp_avg"] = _zeros_like(param)
-                    state["exp_avg_sq"] = _zeros_like(param)
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = _zeros_like(param)
-                theta = param._data
-                m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
+                    _init_state(state, param, group["amsgrad"])
+                buffers = [state["exp_avg"]._data, state["exp_avg_sq"]._data]
+                if group["amsgrad"]:
+                    buffers.append(state["max_exp_avg_sq"]._data)
                 state["step"]._data += 1
-                t = float(state["step"]._data)
-                g = -param.grad._data if group["maximize"] else param.grad._data
-                if weight_decay != 0:
-                    if group["decoupled_weight_decay"]:
-                        theta *= 1 - lr * weight_decay
-                    else:
-                        g = g + weight_decay * theta
-                _lerp_(m, g, 1 - beta1)
-                v *= beta2
-                v += (1 - beta2) * g * g
-                c1 = 1 - beta1**t
-                c2 = 1 - beta2**t
-                if amsgrad:
-                    v_max = state["max_exp_avg_sq"]._data
-                    np.maximum(v_max, v, out=v_max)
-                    denom = np.sqrt(v_max)
-                else:
-                    denom = np.sqrt(v)
-                denom /= c2**0.5
-                denom += eps
-                update = np.divide(m, denom, out=denom)  # m / denom, reusing denom's memory
-                update *= lr / c1
-                theta -= update
+                step = float(state["step"]._data)
+                theta = param._data
+                _decay_decoupled(group, theta)
+                theta -= _adam_update(group, step, param.grad._data, theta, *buffers)
                 _bump_version(param)
         return loss
+
+    def _flat_buffers(self, index: int, group: dict, params: list):
+        """The group's state as flat arrays (``[m, v]``, ``+ [v_max]`` with amsgrad) of which every
+        parameter's state tensors are views, or None where the group cannot be updated as one:
+        a parameter without a gradient, mixed dtypes, or step counts that differ.
+
+        Updating the whole group at once is a dozen NumPy calls instead of a dozen per
+        parameter (a third of a small MLP's Adam step). The views are checked on every step,
+        so state replaced from outside (``load_state_dict``, assignment) is copied in again.
+        """
+        if len(params) < 2 or len(params) != len(group["params"]):
+            return None
+        dtype = params[0]._data.dtype
+        if any(p._data.dtype != dtype or p.grad._data.dtype != dtype for p in params):
+            return None
+        names = ["exp_avg", "exp_avg_sq"] + (["max_exp_avg_sq"] if group["amsgrad"] else [])
+        cached = self._flat_groups.get(index)
+        if cached is not None and cached[0] == [id(param) for param in params]:
+            views = cached[2]
+            states = [self.state[param] for param in params]
+            if all(
+                state.get(name) is not None and state[name]._data is view
+                for state, param_views in zip(states, views)
+                for name, view in zip(names, param_views)
+            ):
+                steps = {float(state["step"]._data) for state in states}
+                return cached[1] if len(steps) == 1 else None
+        states = [self.state[param] for param in params]
+        if any(len(state) == 0 for state in states) and any(len(state) for state in states):
+            return None  # some parameters start now, others are under way: steps differ
+        for state, param in zip(states, params):
+            if len(state) == 0:
+                _init_state(state, param, group["amsgrad"])
+        if len({float(state["step"]._data) for state in states}) != 1:
+            return None
+        flat = [
+            np.concatenate([state[name]._data.reshape(-1) for state in states]).astype(dtype)
+            for name in names
+        ]
+        views, offset = [], 0
+        for state, param in zip(states, params):
+            size, shape = param._data.size, param._data.shape
+            param_views = [buffer[offset : offset + size].reshape(shape) for buffer in flat]
+            for name, view in zip(names, param_views):
+                state[name] = Tensor._make(view)
+            views.append(param_views)
+            offset += size
+        self._flat_groups[index] = ([id(param) for param in params], flat, views)
+        return flat
+
+    def _update_group(self, group: dict, params: list, flat: list) -> None:
+        """One Adam update of every parameter of ``group`` through its flat state buffers."""
+        for param in params:
+            self.state[param]["step"]._data += 1
+        step = float(self.state[params[0]]["step"]._data)
+        gradient = np.concatenate([param.grad._data.reshape(-1) for param in params])
+        theta = None
+        if group["weight_decay"] != 0 and not group["decoupled_weight_decay"]:
+            theta = np.concatenate([param._data.reshape(-1) for param in params])
+        update = _adam_update(group, step, gradient, theta, *flat, scratch=True)
+        offset = 0
+        for param in params:
+            data = param._data
+            _decay_decoupled(group, data)
+            data -= update[offset : offset + data.size].reshape(data.shape)
+            offset += data.size
+            _bump_version(param)
+
+
+def _init_state(state: dict, param: Tensor, amsgrad: bool) -> None:
+    state["step"] = _scalar_tensor(0.0)
+    state["exp_avg"] = _zeros_like(param)
+    state["exp_avg_sq"] = _zeros_like(param)
+    if amsgrad:
+        state["max_exp_avg_sq"] = _zeros_like(param)
+
+
+def _decay_decoupled(group: dict, theta: np.ndarray) -> None:
+    """``theta <- theta (1 - lr lambda)`` when the weight decay is decoupled (AdamW)."""
+    if group["weight_decay"] != 0 and group["decoupled_weight_decay"]:
+        theta *= 1 - group["lr"] * group["weight_decay"]
+
+
+def _adam_update(group, step, g, theta, m, v, v_max=None, scratch=False) -> np.ndarray:
+    """Update the buffers ``m``, ``v`` (and ``v_max``) with gradient ``g`` at step ``step``;
+    return ``(lr / c1) m / denom``, which the caller subtracts from the parameters (after any
+    decoupled weight decay). ``theta`` (the parameters) feeds the L2 weight decay; ``scratch``:
+    ``g`` may be overwritten.
+    """
+    lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+    if group["maximize"]:
+        g = np.negative(g, out=g) if scratch else -g
+        scratch = True
+    if group["weight_decay"] != 0 and not group["decoupled_weight_decay"]:
+        g = g + group["weight_decay"] * theta
+        scratch = True
+    _lerp_(m, g, 1 - beta1)
+    v *= beta2
+    v += (1 - beta2) * g * g
+    c1 = 1 - beta1**step
+    c2 = 1 - beta2**step
+    if v_max is not None:
+        np.maximum(v_max, v, out=v_max)
+        v = v_max
+    denom = np.sqrt(v, out=g if scratch else None)
+    denom /= c2**0.5
+    denom += eps
+    update = np.divide(m, denom, out=denom)  # m / denom, reusing denom's memory
+    update *= lr / c1
+    return update

@@ -352,3 +352,50 @@ def test_ema_copy_store_restore_and_state_dict():
         np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
     ema.update()  # the loaded copy does not alias the original
     assert not np.array_equal(fresh.shadow_params[0].numpy(), ema.shadow_params[0].numpy())
+
+
+ADAM_OPTIONS = [
+    dict(lr=0.05),
+    dict(lr=0.05, amsgrad=True),
+    dict(lr=0.05, weight_decay=0.1),
+    dict(lr=0.05, weight_decay=0.1, decoupled_weight_decay=True),
+    dict(lr=0.05, maximize=True),
+]
+
+
+def _adam_trajectory(options, per_parameter: bool, monkeypatch, skip_step=None, reload_at=None):
+    """Parameters after STEPS Adam steps; ``skip_step``: the step at which the first tensor
+    has no gradient; ``reload_at``: the step before which the state goes through a state dict."""
+    params = gradwork_params()
+    optimizer = optim.Adam(params, **options)
+    if per_parameter:
+        monkeypatch.setattr(optimizer, "_flat_buffers", lambda *args: None)
+    sign = -1.0 if options.get("maximize") else 1.0
+    for step in range(STEPS):
+        if step == reload_at:
+            saved = copy.deepcopy(optimizer.state_dict())
+            optimizer = optim.Adam(params, **options)
+            optimizer.load_state_dict(saved)
+            if per_parameter:
+                monkeypatch.setattr(optimizer, "_flat_buffers", lambda *args: None)
+        optimizer.zero_grad()
+        loss_of(gradwork, *params, sign=sign).backward()
+        if step == skip_step:
+            params[0].grad = None
+        optimizer.step()
+    return [param.detach().numpy().copy() for param in params], optimizer
+
+
+@pytest.mark.parametrize("options", ADAM_OPTIONS)
+@pytest.mark.parametrize("events", [{}, {"skip_step": 5}, {"reload_at": 7}])
+def test_adam_group_update_equals_per_parameter_update(options, events, monkeypatch):
+    """The whole-group update through flat buffers gives exactly the per-parameter update,
+    also when a parameter skips a step (its step count differs: per-parameter from then on)
+    and when the state is replaced by load_state_dict (copied into new flat buffers)."""
+    grouped, optimizer = _adam_trajectory(options, False, monkeypatch, **events)
+    single, _ = _adam_trajectory(options, True, monkeypatch, **events)
+    for ours, reference in zip(grouped, single):
+        np.testing.assert_array_equal(ours, reference)
+    if not events:  # every state tensor is a view of the group's flat buffers
+        state = optimizer.state[optimizer.param_groups[0]["params"][1]]
+        assert state["exp_avg"]._data.base is optimizer._flat_groups[0][1][0]
