@@ -189,8 +189,14 @@ class Gelu(Function):
     @staticmethod
     def fast_backward(ctx, grad):
         x = ctx.saved_tensors[0]._data
-        pdf = np.exp(x * x * -0.5) * _INV_SQRT_2PI
-        return grad * (ctx.cdf + x * pdf)
+        out = np.multiply(x, x, out=np.empty_like(x))  # in place from here: one buffer, not six
+        out *= -0.5
+        np.exp(out, out=out)
+        out *= x
+        out *= _INV_SQRT_2PI  # x phi(x)
+        out += ctx.cdf
+        out *= grad
+        return out
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:

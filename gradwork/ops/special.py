@@ -144,7 +144,7 @@ _ERFCC = (
     1.48851587, -0.82215223, 0.17087277,
 )  # fmt: skip
 _ERFCC_32 = tuple(np.float32(c) for c in _ERFCC)
-_CHUNK = 1 << 14  # elements per pass: the temporaries stay in cache
+_CHUNK = 1 << 16  # elements per pass: the temporaries stay in cache (fastest of 2^12..2^17)
 
 
 def erfc_float32(x: np.ndarray) -> np.ndarray:
@@ -162,14 +162,15 @@ def erfc_float32(x: np.ndarray) -> np.ndarray:
     flat = x.reshape(-1)
     out = np.empty_like(flat)
     z, t, series, hi, negative = (np.empty(min(_CHUNK, flat.size), np.float32) for _ in range(5))
+    eleven = np.full(z.size, 11, np.float32)  # an array: NumPy's minimum with a scalar is slow
     for start in range(0, flat.size, _CHUNK):
         part = flat[start : start + _CHUNK]
         size = part.size
         z_, t_, e, hi_, neg = z[:size], t[:size], series[:size], hi[:size], negative[:size]
-        np.minimum(np.abs(part, out=z_), np.float32(11), out=z_)  # erfc(11) is 0 in float32
+        np.minimum(np.abs(part, out=z_), eleven[:size], out=z_)  # erfc(11) is 0 in float32
         np.multiply(z_, np.float32(0.5), out=t_)
         t_ += np.float32(1)
-        np.reciprocal(t_, out=t_)
+        np.divide(np.float32(1), t_, out=t_)  # faster than np.reciprocal here
         np.multiply(t_, _ERFCC_32[-1], out=e)
         for coefficient in _ERFCC_32[-2:0:-1]:  # Horner's rule in t
             e += coefficient
