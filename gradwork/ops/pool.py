@@ -129,12 +129,19 @@ class WindowScatter(Function):
         cols_end = (blocks[1] - 1) * stride[1] + 1
         if kind == "avg":
             share = array / data
+        # windows that cannot overlap write their offset's values instead of adding them
+        disjoint = dilation == (1, 1) and stride[0] >= kernel[0] and stride[1] >= kernel[1]
         for k, (i, j) in enumerate(_offsets(kernel)):
             top, left = i * dilation[0], j * dilation[1]
             target = canvas[
                 :, :, top : top + rows_end : stride[0], left : left + cols_end : stride[1]
             ]
-            target += share if kind == "avg" else array * data[k]
+            if kind == "avg":
+                target += share
+            elif disjoint:
+                np.multiply(array, data[k], out=target, dtype=array.dtype)
+            else:
+                target += np.multiply(array, data[k], dtype=array.dtype)
         if (height, width) != tuple(size):
             canvas = canvas[:, :, pad[0] : pad[0] + size[0], pad[1] : pad[1] + size[1]]
         return canvas
@@ -148,8 +155,8 @@ class MaxPool(Function):
     """out = max of x over each window;  dx = the gradient scattered to the (first) arg max of
     each window (:class:`WindowScatter` with the one-hot masks fixed: differentiable again).
 
-    The windows are copied out once, offset-major ``(kH*kW, N, C, bh, bw)``, so that the max and
-    the masks are contiguous elementwise passes (a reduction over a short strided axis is slow).
+    The max is ``kH*kW - 1`` elementwise maxima of strided views, one per kernel offset (a
+    reduction over a short strided axis is slow); the masks are as many comparisons.
     """
 
     @staticmethod
@@ -159,19 +166,22 @@ class MaxPool(Function):
         kernel, dilation, stride, pad, blocks = geometry
         low = -np.inf if array.dtype.kind == "f" else np.iinfo(array.dtype).min
         view = window_view(padded_canvas(array, geometry, low), geometry)  # (N, C, kH, kW, bh, bw)
-        area = kernel[0] * kernel[1]
-        windows = view.transpose(2, 3, 0, 1, 4, 5).reshape((area,) + view.shape[:2] + blocks)
-        out = windows.max(axis=0)  # propagates NaN, as PyTorch does
+        offsets = [view[:, :, i, j] for i, j in _offsets(kernel)]
+        out = offsets[0].copy()
+        for window in offsets[1:]:
+            np.maximum(out, window, out=out)  # propagates NaN, as PyTorch does
         ctx.geometry, ctx.size = geometry, array.shape[2:]
         if not (ctx.needs_input_grad or return_indices):
             return out
         # one-hot masks of the first maximum in row-major window order (PyTorch's choice)
         nan = array.dtype.kind == "f" and bool(np.isnan(out).any())
-        masks = windows == out
-        if nan:
-            masks |= np.isnan(windows)
+        masks = np.empty((len(offsets),) + out.shape, dtype=bool)
+        for mask, window in zip(masks, offsets):
+            np.equal(window, out, out=mask)
+            if nan:
+                mask |= np.isnan(window)
         taken = masks[0].copy()
-        for k in range(1, area):
+        for k in range(1, len(offsets)):
             masks[k] &= ~taken
             taken |= masks[k]
         ctx.masks = masks
