@@ -164,15 +164,20 @@ class LayerNorm(Function):
 
     Fused for speed: one NumPy pass instead of six nodes. ``rstd`` is a second output so that
     the backward, written in ``y`` and ``rstd``, is differentiable through this same node.
+    ``statistics``, a dict or None, receives the ``mean`` and biased ``variance`` (keepdims), for
+    batch and instance norm's running averages, which need no gradient.
     """
 
     @staticmethod
-    def forward(ctx, x, dims, eps):
+    def forward(ctx, x, dims, eps, statistics=None):
         ctx.set_materialize_grads(False)
         ctx.dims = dims
         array = x._data
-        centered = array - np.mean(array, axis=dims, keepdims=True)
+        mean = np.mean(array, axis=dims, keepdims=True)
+        centered = array - mean
         variance = np.mean(centered * centered, axis=dims, keepdims=True)
+        if statistics is not None:
+            statistics["mean"], statistics["variance"] = mean, variance
         rstd = 1 / np.sqrt(variance + np.asarray(eps, array.dtype))
         y, rstd = Tensor._make(centered * rstd), Tensor._make(rstd)
         ctx.save_for_backward(y, rstd)

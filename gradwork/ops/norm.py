@@ -79,13 +79,15 @@ def _update_running(running: Tensor | None, batch_value: np.ndarray, momentum: f
         running.copy_((1 - momentum) * value + momentum * batch_value.astype(value.dtype))
 
 
-def _unbiased_statistics(array: np.ndarray, dims: tuple) -> tuple:
-    """Mean and unbiased (Bessel-corrected) variance over ``dims``, in the array's precision."""
-    count = math.prod(array.shape[axis] for axis in dims)
-    mean = np.mean(array, axis=dims)
-    centered = array - np.expand_dims(mean, dims)
-    var = np.sum(centered * centered, axis=dims) / max(count - 1, 1)
-    return mean, var
+def _normalized_with_statistics(input: Tensor, dims: tuple, eps: float) -> tuple:
+    """:class:`LayerNorm` over ``dims``, with the mean and unbiased (Bessel-corrected) variance
+    it computed on the way (no second pass over the input for the running averages)."""
+    statistics: dict = {}
+    output, _ = LayerNorm.apply(input, dims, eps, statistics)
+    count = math.prod(input.shape[axis] for axis in dims)
+    mean = statistics["mean"].squeeze(dims)
+    var = statistics["variance"].squeeze(dims) * (count / max(count - 1, 1))
+    return output, mean, var
 
 
 # -- batch norm -----------------------------------------------------------------------------------
@@ -141,9 +143,8 @@ def batch_norm(
                 f"{op}: expected more than 1 value per channel when training, got input of shape "
                 f"{format_shape(input.shape)}"
             )
-        output, _ = LayerNorm.apply(input, dims, eps)
+        output, mean, var = _normalized_with_statistics(input, dims, eps)
         if running_mean is not None or running_var is not None:
-            mean, var = _unbiased_statistics(input._data, dims)
             _update_running(running_mean, mean, momentum)
             _update_running(running_var, var, momentum)
     else:
@@ -211,9 +212,8 @@ def instance_norm(
             f"shape {format_shape(input.shape)}",
             ValueError,
         )
-        output, _ = LayerNorm.apply(input, dims, eps)
+        output, mean, var = _normalized_with_statistics(input, dims, eps)
         if running_mean is not None or running_var is not None:
-            mean, var = _unbiased_statistics(input._data, dims)
             _update_running(running_mean, mean.mean(axis=0), momentum)
             _update_running(running_var, var.mean(axis=0), momentum)
     else:
