@@ -5,6 +5,9 @@ The public API mirrors PyTorch's: ``gradwork.tensor``, ``gradwork.autograd``, ``
 """
 
 from gradwork._backend import device
+from gradwork._memory import tune_malloc
+
+tune_malloc()  # keep freed array memory for reuse (see gradwork/_memory.py)
 from gradwork._creation import *  # noqa: F403
 from gradwork._dtype import (  # noqa: F401
     bool,
