@@ -74,12 +74,11 @@ def check_positive(op: str, **values) -> None:
 def as_4d(op: str, input: Tensor, dims: int) -> tuple:
     """The input as a 4-D tensor, and whether a batch dimension was added."""
     shape = input._data.shape
-    check(
-        len(shape) in (dims + 1, dims + 2),
-        op,
-        f"expected a {dims + 1}-D (unbatched) or {dims + 2}-D (batched) input, got shape "
-        f"{format_shape(shape)}",
-    )
+    if len(shape) not in (dims + 1, dims + 2):
+        raise RuntimeError(
+            f"{op}: expected a {dims + 1}-D (unbatched) or {dims + 2}-D (batched) input, got "
+            f"shape {format_shape(shape)}"
+        )
     unbatched = len(shape) == dims + 1
     batched_shape = (1,) + shape if unbatched else shape
     if dims == 1:

@@ -349,19 +349,17 @@ def permute(input: Tensor, dims) -> Tensor:
     """
     shape = input._data.shape
     dims = _int_tuple(dims, "permute", "dims")
-    check(
-        len(dims) == len(shape),
-        "permute",
-        f"number of dims {dims} don't match the number of dimensions of a tensor of shape "
-        f"{format_shape(shape)}",
-    )
+    if len(dims) != len(shape):
+        raise RuntimeError(
+            f"permute: number of dims {dims} don't match the number of dimensions of a tensor of "
+            f"shape {format_shape(shape)}"
+        )
     dims = tuple(normalize_dim(d, len(shape), "permute") for d in dims)
-    check(
-        sorted(dims) == list(range(len(shape))),
-        "permute",
-        f"dims {dims} is not a permutation of the dimensions of a tensor of shape "
-        f"{format_shape(shape)} (repeated dim)",
-    )
+    if sorted(dims) != list(range(len(shape))):
+        raise RuntimeError(
+            f"permute: dims {dims} is not a permutation of the dimensions of a tensor of shape "
+            f"{format_shape(shape)} (repeated dim)"
+        )
     if dims == tuple(range(len(shape))):
         return input
     return Permute.apply(input, dims)

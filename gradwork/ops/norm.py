@@ -32,13 +32,11 @@ def _channel_shape(input: Tensor) -> tuple:
 def _check_input(op: str, input: Tensor) -> None:
     check_tensor(input, op)
     check_floating(input, op)
-    check(
-        input.ndim >= 2,
-        op,
-        f"expected input of shape (N, C, *) with at least 2 dimensions, got shape "
-        f"{format_shape(input.shape)}",
-        ValueError,
-    )
+    if input.ndim < 2:
+        raise ValueError(
+            f"{op}: expected input of shape (N, C, *) with at least 2 dimensions, got shape "
+            f"{format_shape(input.shape)}"
+        )
 
 
 def _check_channel_vectors(op: str, channels: int, **vectors) -> None:
@@ -46,12 +44,11 @@ def _check_channel_vectors(op: str, channels: int, **vectors) -> None:
         if vector is None:
             continue
         check_tensor(vector, op, name)
-        check(
-            vector.shape == (channels,),
-            op,
-            f"expected {name} of shape ({channels},) (one per channel), got "
-            f"{format_shape(vector.shape)}",
-        )
+        if vector.shape != (channels,):
+            raise RuntimeError(
+                f"{op}: expected {name} of shape ({channels},) (one per channel), got "
+                f"{format_shape(vector.shape)}"
+            )
 
 
 def _affine(output: Tensor, weight: Tensor | None, bias: Tensor | None, shape: tuple) -> Tensor:

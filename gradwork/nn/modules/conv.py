@@ -120,12 +120,11 @@ class _ConvNd(Module):
         check_tensor(input, self._get_name())
         dims, channels = self._dims, self.in_channels
         spatial = "L" if dims == 1 else "H, W"
-        check(
-            input.ndim in (dims + 1, dims + 2) and input.shape[-dims - 1] == channels,
-            repr(self),
-            f"expected input of shape (N, {channels}, {spatial}) or ({channels}, {spatial}) "
-            f"(in_channels={channels}), got {format_shape(input.shape)}",
-        )
+        if not (input.ndim in (dims + 1, dims + 2) and input.shape[-dims - 1] == channels):
+            raise RuntimeError(
+                f"{self!r}: expected input of shape (N, {channels}, {spatial}) or ({channels}, "
+                f"{spatial}) (in_channels={channels}), got {format_shape(input.shape)}"
+            )
 
     def extra_repr(self) -> str:
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"

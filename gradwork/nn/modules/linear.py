@@ -9,7 +9,7 @@ from gradwork._creation import empty
 from gradwork.nn import init
 from gradwork.nn.module import Module
 from gradwork.nn.parameter import Parameter
-from gradwork.ops._util import check, check_tensor, format_shape
+from gradwork.ops._util import check_tensor, format_shape
 from gradwork.ops.linalg import linear
 from gradwork.ops.nn import bilinear
 from gradwork.tensor import Tensor
@@ -161,16 +161,17 @@ class Bilinear(Module):
     def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
         check_tensor(input1, self._get_name(), "input1")
         check_tensor(input2, self._get_name(), "input2")
-        check(
+        if not (
             input1.ndim >= 1
             and input1.shape[-1] == self.in1_features
             and input2.shape[:-1] == input1.shape[:-1]
-            and input2.shape[-1:] == (self.in2_features,),
-            repr(self),
-            f"expected inputs of shapes (*, {self.in1_features}) and (*, {self.in2_features}) "
-            f"with the same leading dimensions, got {format_shape(input1.shape)} and "
-            f"{format_shape(input2.shape)}",
-        )
+            and input2.shape[-1:] == (self.in2_features,)
+        ):
+            raise RuntimeError(
+                f"{self!r}: expected inputs of shapes (*, {self.in1_features}) and "
+                f"(*, {self.in2_features}) with the same leading dimensions, got "
+                f"{format_shape(input1.shape)} and {format_shape(input2.shape)}"
+            )
         return bilinear(input1, input2, self.weight, self.bias)
 
     def extra_repr(self) -> str:

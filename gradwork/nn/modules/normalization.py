@@ -12,7 +12,7 @@ from gradwork.autograd.grad_mode import no_grad
 from gradwork.nn import init
 from gradwork.nn.module import Module
 from gradwork.nn.parameter import Parameter
-from gradwork.ops._util import check, check_tensor, format_shape
+from gradwork.ops._util import check_tensor, format_shape
 from gradwork.ops.nn import layer_norm
 from gradwork.ops.norm import batch_norm, group_norm, instance_norm, rms_norm
 from gradwork.tensor import Tensor
@@ -119,12 +119,11 @@ class _NormBase(Module):
 class _BatchNorm(_NormBase):
     def forward(self, input: Tensor) -> Tensor:
         self._check_input_dim(input)
-        check(
-            input.shape[1] == self.num_features,
-            repr(self),
-            f"expected input with {self.num_features} channels (dimension 1), got shape "
-            f"{format_shape(input.shape)}",
-        )
+        if input.shape[1] != self.num_features:
+            raise RuntimeError(
+                f"{self!r}: expected input with {self.num_features} channels (dimension 1), got "
+                f"shape {format_shape(input.shape)}"
+            )
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             with no_grad():
@@ -261,12 +260,11 @@ class _InstanceNorm(_NormBase):
         unbatched = input.ndim == self._expected_dims[0]
         if unbatched:
             input = input.unsqueeze(0)
-        check(
-            input.shape[1] == self.num_features or not self.affine,
-            repr(self),
-            f"expected input with {self.num_features} channels, got shape "
-            f"{format_shape(input.shape)}",
-        )
+        if input.shape[1] != self.num_features and self.affine:
+            raise RuntimeError(
+                f"{self!r}: expected input with {self.num_features} channels, got shape "
+                f"{format_shape(input.shape)}"
+            )
         output = instance_norm(
             input,
             self.running_mean,
@@ -461,11 +459,11 @@ class GroupNorm(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         check_tensor(input, self._get_name())
-        check(
-            input.ndim >= 2 and input.shape[1] == self.num_channels,
-            repr(self),
-            f"expected input of shape (N, {self.num_channels}, *), got {format_shape(input.shape)}",
-        )
+        if not (input.ndim >= 2 and input.shape[1] == self.num_channels):
+            raise RuntimeError(
+                f"{self!r}: expected input of shape (N, {self.num_channels}, *), got "
+                f"{format_shape(input.shape)}"
+            )
         return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
