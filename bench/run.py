@@ -58,12 +58,13 @@ class Settings:
     pairs: int  # gradwork/PyTorch process pairs at 2 threads
     worker_seconds: float  # timed seconds per worker process
     overhead_rounds: int  # rounds of the autograd-overhead microbenchmarks
+    floor_seconds: float  # repeats per measurement of a NumPy floor
 
     @classmethod
     def of(cls, quick: bool) -> Settings:
         if quick:
-            return cls(2, 0.05, 2.0, 1, 0.3, 3)
-        return cls(10, 0.25, 15.0, 4, 2.0, 21)
+            return cls(2, 0.05, 2.0, 1, 0.3, 3, 0.02)
+        return cls(10, 0.25, 15.0, 4, 2.0, 21, 0.5)
 
 
 # -- worker processes ---------------------------------------------------------------------------
@@ -341,6 +342,7 @@ def main(argv=None) -> None:
     import torch
 
     torch.set_num_threads(1)
+    from bench.floors import floor_table, measure_floors
     from bench.workloads import WORKLOADS, by_name
 
     settings = Settings.of(arguments.quick)
@@ -399,6 +401,8 @@ def main(argv=None) -> None:
         for threads in (1, 2)
     }
     ceilings = {threads: max(gemm[threads].values()) for threads in (1, 2)}
+    progress("NumPy floors ...")
+    floors = measure_floors(settings.floor_seconds)
     aa_workload = by_name(AA_WORKLOAD) if not arguments.only else selected[0]
     progress(f"A/A on {aa_workload.name} ...")
     aa_ratios = a_a(aa_workload, settings).ratios
@@ -456,6 +460,17 @@ def main(argv=None) -> None:
         "`python -m gradwork.profiler` prints the full table for a step of your own.",
         "",
         *_profile_table(selected, profiles),
+        "",
+        "### NumPy floors of the kernels behind the misses (1 thread)",
+        "",
+        "Each kernel at a workload's shape, forward only: gradwork, PyTorch, and one NumPy call "
+        "that any NumPy implementation must make at least once (`bench/floors.py`). Where "
+        "PyTorch / floor is below 1, PyTorch's whole kernel is faster than that single NumPy "
+        "call: NumPy's transcendental loops (no AVX-512 here) cannot be made up for by fewer "
+        "passes. Where it is above 1, a NumPy engine still has room (layer norm, the "
+        "convolutions' copies around their GEMM).",
+        "",
+        *floor_table(floors),
         "",
         "### A/A noise check",
         "",

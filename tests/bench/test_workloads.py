@@ -64,3 +64,9 @@ def test_unknown_names_and_libraries_fail():
         by_name("nope")
     with pytest.raises(ValueError, match="library"):
         WORKLOADS[0].build("jax")
+
+
+def test_batch_bytes_counts_the_one_batch_a_step_reads():
+    run = by_name("mnist1d_mlp").build("gradwork", tiny=True)
+    x, y = run.batches[0]
+    assert workloads.batch_bytes(run) == x.numpy().nbytes + y.numpy().nbytes
