@@ -10,9 +10,9 @@ What it measures:
   PyTorch processes alternating, one ratio per pair of processes. Before timing, the first three
   losses of the two libraries must agree to rtol 1e-4 (a benchmark of different work is void:
   a mismatch stops the run);
-* peak traced memory (tracemalloc, which NumPy reports its buffers to) of one gradwork training
-  step, in a fresh process, against the step's live bytes (Python objects that existed before
-  the step, such as the module tree, are not counted: live bytes count arrays only);
+* peak memory of one gradwork training step, in a fresh process (the arrays held between steps
+  plus tracemalloc's peak growth during the step; NumPy reports its buffers to tracemalloc),
+  against the step's live bytes;
 * where a gradwork step goes: :mod:`gradwork.profiler` over a few steps of each workload;
 * an A/A run, PyTorch against itself, to show the noise level of the ratios.
 
@@ -105,21 +105,8 @@ def _profile_worker(name: str, seconds: float) -> dict:
     return {"rows": rows, "other": prof.other_time / prof.wall_time}
 
 
-def _python_object_bytes() -> int:
-    """Traced bytes outside NumPy's array buffers: the module tree, the optimizer's parameter
-    groups, imports' caches -- Python objects that exist before a step and are not its memory."""
-    import tracemalloc
-
-    import numpy as np
-
-    arrays_only = tracemalloc.DomainFilter(False, np.lib.tracemalloc_domain)
-    return sum(
-        trace.size for trace in tracemalloc.take_snapshot().filter_traces([arrays_only]).traces
-    )
-
-
 def _workload_worker(name: str, library: str, threads: int, seconds: float, memory: bool) -> dict:
-    from bench.workloads import batch_bytes, by_name
+    from bench.workloads import by_name, resident_bytes
 
     workload = by_name(name)
     if memory:
@@ -128,13 +115,13 @@ def _workload_worker(name: str, library: str, threads: int, seconds: float, memo
         workload.build(library, threads).step()  # imports and cached data, untraced
         tracemalloc.start()
         run = workload.build(library, threads)
-        run.step()
-        objects = _python_object_bytes()
+        run.step()  # traced, so that the step below is seen freeing what this one left
+        start = tracemalloc.get_traced_memory()[0]
         tracemalloc.reset_peak()
         run.step()
-        peak = tracemalloc.get_traced_memory()[1]
+        growth = tracemalloc.get_traced_memory()[1] - start
         tracemalloc.stop()
-        peak += batch_bytes(run) - objects  # the step's batch comes from the untraced cache
+        peak = resident_bytes(run) + growth
         return {"peak": peak, "live": run.live_bytes(), "flops": run.flops_per_step}
     run = workload.build(library, threads)
     losses = [run.step() for _ in range(FIRST_STEPS)]
@@ -443,12 +430,11 @@ def main(argv=None) -> None:
             for threads in (1, 2)
         )
         + " (best over two seconds of repeats, at the start and at the end of the run; the "
-        "higher of the two sizes' rates is the ceiling). Peak MB is tracemalloc's peak during "
-        "one training step in a fresh process: model, optimizer state, the step's batch and "
-        "every temporary, the Python objects the step creates included; the dataset and the "
-        "Python objects that existed before the step (module tree, parameter groups, import "
-        "caches) are left out, since live MB counts array bytes only. Live MB is what the step "
-        "must hold: parameters, gradients, optimizer state and the arrays "
+        "higher of the two sizes' rates is the ceiling). Peak MB is what a training step holds at "
+        "its highest, in a fresh process: the arrays held between steps (parameters, gradients, "
+        "buffers, optimizer state, the step's batch) plus tracemalloc's peak growth during the "
+        "step (every temporary, and the Python objects the step creates). Live MB is what the "
+        "step must hold: parameters, gradients, optimizer state and the arrays "
         "the autograd graph saves for backward, each buffer counted once.",
         "",
         *_efficiency_table(selected, timings, ceilings, memory),

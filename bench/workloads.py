@@ -30,7 +30,7 @@ import gradwork.nn.functional as F
 from gradwork import nn
 from gradwork.autograd.function import Node, _SavedOutput
 
-__all__ = ["WORKLOADS", "Workload", "by_name", "batch_bytes", "live_bytes", "saved_bytes"]
+__all__ = ["WORKLOADS", "Workload", "by_name", "resident_bytes", "live_bytes", "saved_bytes"]
 
 LIBRARIES = ("gradwork", "torch")
 NUM_BATCHES = 4  # pre-generated batches, cycled
@@ -116,10 +116,12 @@ def _arrays(value):
             yield from _arrays(item)
 
 
-def batch_bytes(run) -> int:
-    """Bytes of the one batch a step reads (the pre-generated batches are cached data)."""
+def resident_bytes(run) -> int:
+    """Bytes of the arrays a run holds between steps: parameters, gradients, buffers, optimizer
+    state and the one batch a step reads (the other pre-generated batches are cached data)."""
     seen: set = set()
-    return sum(_count(array, seen) for array in _arrays(run.batches[0]))
+    batch = sum(_count(array, seen) for array in _arrays(run.batches[0]))
+    return batch + live_bytes(run.model, getattr(run, "optimizer", None), seen)
 
 
 def saved_bytes(loss, seen: set) -> int:

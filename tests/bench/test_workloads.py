@@ -66,7 +66,12 @@ def test_unknown_names_and_libraries_fail():
         WORKLOADS[0].build("jax")
 
 
-def test_batch_bytes_counts_the_one_batch_a_step_reads():
+def test_resident_bytes_count_the_batch_parameters_gradients_and_state():
     run = by_name("mnist1d_mlp").build("gradwork", tiny=True)
+    run.step()
     x, y = run.batches[0]
-    assert workloads.batch_bytes(run) == x.numpy().nbytes + y.numpy().nbytes
+    parameters = list(run.model.parameters())
+    size = sum(p.numel() * p.element_size() for p in parameters)
+    # parameters, gradients, Adam's two averages of each and its float32 step counters; the batch
+    expected = 4 * size + 4 * len(parameters) + x.numpy().nbytes + y.numpy().nbytes
+    assert workloads.resident_bytes(run) == expected
