@@ -163,10 +163,13 @@ class CrossEntropyLabels(Function):
         losses = -picked if keep is None else np.where(keep, -picked, 0).astype(picked.dtype)
         if reduction == "none":
             return losses
-        total = losses.sum()
+        total = np.add.reduce(losses, axis=None)
         if reduction == "mean":
-            with np.errstate(invalid="ignore", divide="ignore"):  # nothing to average: nan
+            if divisor:
                 total = total / np.asarray(divisor, total.dtype)
+            else:  # nothing to average: nan
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    total = total / np.asarray(divisor, total.dtype)
         return np.asarray(total)
 
     @staticmethod
@@ -362,7 +365,9 @@ def _cross_entropy_labels(op, input, target, ignore_index, reduction) -> Tensor:
     classes = input.shape[class_dim]
     labels = target._data
     keep = None
-    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+    # one pass for both bounds: negative labels are huge when read as unsigned
+    unsigned = labels if labels.dtype.kind == "u" else labels.view(f"u{labels.itemsize}")
+    if labels.size and np.maximum.reduce(unsigned, axis=None) >= classes:
         keep = _counted_targets(op, labels, classes, ignore_index)
         labels = np.where(keep, labels, 0)
     elif 0 <= ignore_index < classes and labels.size:

@@ -110,6 +110,7 @@ class Adam(Optimizer):
             if flat is not None:
                 self._update_group(group, params, flat)
                 continue
+            self._flat_groups.pop(index, None)  # steps may diverge now: check them again
             for param in params:
                 state = self.state[param]
                 if len(state) == 0:
@@ -132,7 +133,9 @@ class Adam(Optimizer):
 
         Updating the whole group at once is a dozen NumPy calls instead of a dozen per
         parameter (a third of a small MLP's Adam step). The views are checked on every step,
-        so state replaced from outside (``load_state_dict``, assignment) is copied in again.
+        so state replaced from outside (``load_state_dict``, assignment) is copied in again;
+        the step counts when the buffers are built (``step`` drops them after a per-parameter
+        update).
         """
         if len(params) < 2 or len(params) != len(group["params"]):
             return None
@@ -142,15 +145,13 @@ class Adam(Optimizer):
         names = ["exp_avg", "exp_avg_sq"] + (["max_exp_avg_sq"] if group["amsgrad"] else [])
         cached = self._flat_groups.get(index)
         if cached is not None and cached[0] == [id(param) for param in params]:
-            views = cached[2]
-            states = [self.state[param] for param in params]
+            state_of = self.state
             if all(
-                state.get(name) is not None and state[name]._data is view
-                for state, param_views in zip(states, views)
+                state_of[param].get(name) is not None and state_of[param][name]._data is view
+                for param, param_views in zip(params, cached[2])
                 for name, view in zip(names, param_views)
             ):
-                steps = {float(state["step"]._data) for state in states}
-                return cached[1] if len(steps) == 1 else None
+                return cached[1]
         states = [self.state[param] for param in params]
         if any(len(state) == 0 for state in states) and any(len(state) for state in states):
             return None  # some parameters start now, others are under way: steps differ
