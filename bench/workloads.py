@@ -535,7 +535,7 @@ class Workload:
 
 
 def set_threads(threads: int, library: str = "gradwork") -> None:
-    """Limit BLAS (through threadpoolctl) and the library's own intra-op threads to ``threads``."""
+    """Limit BLAS (through threadpoolctl) and, for PyTorch, its intra-op pool to ``threads``."""
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(threads)
@@ -543,8 +543,6 @@ def set_threads(threads: int, library: str = "gradwork") -> None:
         import torch
 
         torch.set_num_threads(threads)
-    else:
-        gradwork.set_num_threads(threads)
 
 
 WORKLOADS = [

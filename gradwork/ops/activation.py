@@ -9,7 +9,6 @@ import math
 
 import numpy as np
 
-from gradwork._threads import parallel_range
 from gradwork.autograd.function import Function
 from gradwork.ops._util import check, check_tensor
 from gradwork.ops.elementwise import (
@@ -23,7 +22,7 @@ from gradwork.ops.elementwise import (
     tanh,
     where,
 )
-from gradwork.ops.special import CHUNK, erfc, erfc_array, erfc_float32
+from gradwork.ops.special import erfc, erfc_array, erfc_float32
 from gradwork.tensor import Tensor
 
 __all__ = [
@@ -189,31 +188,15 @@ class Gelu(Function):
 
     @staticmethod
     def fast_backward(ctx, grad):
-        x, cdf = ctx.saved_tensors[0]._data, ctx.cdf
-        out = np.empty_like(x)
-        arrays = (out, x, cdf, grad)
-        if grad.shape != x.shape or not all(array.flags.c_contiguous for array in arrays):
-            _gelu_grad_into(*arrays)
-            return out
-        flat = [array.reshape(-1) for array in arrays]
-
-        def chunks(begin, end):  # cache-sized pieces, as erfc_float32 does
-            for start in range(begin, end, CHUNK):
-                _gelu_grad_into(*(array[start : min(start + CHUNK, end)] for array in flat))
-
-        parallel_range(chunks, x.size, CHUNK)
+        x = ctx.saved_tensors[0]._data
+        out = np.multiply(x, x, out=np.empty_like(x))  # in place from here: one buffer, not six
+        out *= -0.5
+        np.exp(out, out=out)
+        out *= x
+        out *= _INV_SQRT_2PI  # x phi(x)
+        out += ctx.cdf
+        out *= grad
         return out
-
-
-def _gelu_grad_into(out, x, cdf, grad) -> None:
-    """``out = grad (Phi(x) + x phi(x))`` in place in ``out``: one buffer instead of six."""
-    np.multiply(x, x, out=out)
-    out *= -0.5
-    np.exp(out, out=out)
-    out *= x
-    out *= _INV_SQRT_2PI  # x phi(x)
-    out += cdf
-    out *= grad
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:

@@ -13,7 +13,6 @@ import math
 import numpy as np
 
 from gradwork import _backend
-from gradwork._threads import parallel_range
 from gradwork.autograd.function import Function
 from gradwork.ops.elementwise import as_floating, exp
 from gradwork.tensor import Tensor
@@ -145,7 +144,7 @@ _ERFCC = (
     1.48851587, -0.82215223, 0.17087277,
 )  # fmt: skip
 _ERFCC_32 = tuple(np.float32(c) for c in _ERFCC)
-CHUNK = 1 << 16  # elements per pass: the temporaries stay in cache (fastest of 2^12..2^17)
+_CHUNK = 1 << 16  # elements per pass: the temporaries stay in cache (fastest of 2^12..2^17)
 
 
 def erfc_float32(x: np.ndarray) -> np.ndarray:
@@ -158,23 +157,14 @@ def erfc_float32(x: np.ndarray) -> np.ndarray:
 
     Cache-sized chunks, in-place operations, and no data-dependent branch: ``erfc(-z) =
     2 - erfc z`` is blended in with the sign bit (a masked operation on random signs costs more
-    than the whole evaluation). The chunks are shared out over ``gradwork.get_num_threads()``
-    threads.
+    than the whole evaluation).
     """
     flat = x.reshape(-1)
     out = np.empty_like(flat)
-    parallel_range(
-        lambda start, stop: _erfc_float32_range(flat, out, start, stop), flat.size, CHUNK
-    )
-    return out.reshape(x.shape)
-
-
-def _erfc_float32_range(flat: np.ndarray, out: np.ndarray, begin: int, end: int) -> None:
-    """``out[begin:end] = erfc(flat[begin:end])``, chunk by chunk (see :func:`erfc_float32`)."""
-    z, t, series, hi, negative = (np.empty(min(CHUNK, end - begin), np.float32) for _ in range(5))
+    z, t, series, hi, negative = (np.empty(min(_CHUNK, flat.size), np.float32) for _ in range(5))
     eleven = np.full(z.size, 11, np.float32)  # an array: NumPy's minimum with a scalar is slow
-    for start in range(begin, end, CHUNK):
-        part = flat[start : min(start + CHUNK, end)]
+    for start in range(0, flat.size, _CHUNK):
+        part = flat[start : start + _CHUNK]
         size = part.size
         z_, t_, e, hi_, neg = z[:size], t[:size], series[:size], hi[:size], negative[:size]
         np.minimum(np.abs(part, out=z_), eleven[:size], out=z_)  # erfc(11) is 0 in float32
@@ -205,6 +195,7 @@ def _erfc_float32_range(flat: np.ndarray, out: np.ndarray, begin: int, end: int)
         hi_ *= neg
         e += hi_
         out[start : start + size] = e
+    return out.reshape(x.shape)
 
 
 class Erf(Function):
