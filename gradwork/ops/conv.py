@@ -191,11 +191,9 @@ class RowFold(Function):
             for j in range(k_w):
                 start = d_h * i * padded_w + d_w * j
                 canvas[:, :, start : start + run] += grid[:, i, j, :, :run]
+        # at stride 1 the windows read every input row and column: crop the padding only
         canvas = canvas.reshape(c, n, padded_h, padded_w)
-        rows, columns = min(size[0], padded_h - pad[0]), min(size[1], padded_w - pad[1])
-        x = canvas[:, :, pad[0] : pad[0] + rows, pad[1] : pad[1] + columns]
-        if (rows, columns) != tuple(size):  # rows or columns no window reads: zero gradient
-            x = np.pad(x, ((0, 0), (0, 0), (0, size[0] - rows), (0, size[1] - columns)))
+        x = canvas[:, :, pad[0] : pad[0] + size[0], pad[1] : pad[1] + size[1]]
         return x.transpose(1, 0, 2, 3)
 
     @staticmethod
