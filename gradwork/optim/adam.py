@@ -134,8 +134,8 @@ class Adam(Optimizer):
         Updating the whole group at once is a dozen NumPy calls instead of a dozen per
         parameter (a third of a small MLP's Adam step). The views are checked on every step,
         so state replaced from outside (``load_state_dict``, assignment) is copied in again;
-        the step counts when the buffers are built (``step`` drops them after a per-parameter
-        update).
+        the step counts are compared when the buffers are built (``step`` drops the buffers
+        after any per-parameter update, which may leave the counts apart).
         """
         if len(params) < 2 or len(params) != len(group["params"]):
             return None
