@@ -132,6 +132,8 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool, i
     handed_out: set = set()
     check_anomaly = anomaly.state.enabled
 
+    # a first-order pass without anomaly checks or profiling calls fast rules directly
+    direct = as_arrays and not check_anomaly and _profile_hook is None
     previous_mode = grad_mode.state.enabled
     grad_mode.state.enabled = create_graph
     try:
@@ -154,7 +156,11 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool, i
                     edge is not None and id(edge[0]) in useful for edge in target.next_functions
                 ):
                     continue
-            input_grads = _call_backward(target, grads, check_anomaly, as_arrays)
+            fast = type(target).fast_backward if direct else None
+            if fast is not None and len(grads) == 1 and not target._freed:
+                input_grads = _complete(target, fast(target, grads[0]))  # the common case, inline
+            else:
+                input_grads = _call_backward(target, grads, check_anomaly, as_arrays)
             for edge, input_grad in zip(target.next_functions, input_grads):
                 if edge is None or input_grad is None:
                     continue
@@ -230,6 +236,16 @@ def _call_backward(node: Node, grads: list, check_anomaly: bool, as_arrays: bool
             anomaly.state.enabled = True
     else:
         result = (function.fast_backward if fast else function.backward)(node, *grads)
+    result = _complete(node, result)
+    if check_anomaly:
+        anomaly.check_backward(node, result)
+    if as_arrays and not fast:
+        result = tuple(None if r is None else r._data for r in result)
+    return result
+
+
+def _complete(node: Node, result) -> tuple:
+    """A backward's result as a tuple with one entry per input of the node."""
     if type(result) is not tuple:
         result = (result,)
     expected = len(node.next_functions)
@@ -241,10 +257,6 @@ def _call_backward(node: Node, grads: list, check_anomaly: bool, as_arrays: bool
             )
         # Trailing non-tensor arguments may be left out, as PyTorch allows for custom Functions.
         result = result + (None,) * (expected - len(result))
-    if check_anomaly:
-        anomaly.check_backward(node, result)
-    if as_arrays and not fast:
-        result = tuple(None if r is None else r._data for r in result)
     return result
 
 
