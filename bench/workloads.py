@@ -326,15 +326,7 @@ def build_lenet(library: str, tiny: bool = False):
 
     _seed()
     config = LeNetConfig()
-    model = LeNet(config)
-    return _classifier_run(
-        library,
-        model,
-        lambda: _mirror("TorchLeNet", model, config),
-        "Adam",
-        {"lr": 1e-3},
-        _fashion(4 if tiny else 64, flat=False),
-    )
+    return _fashion_cnn_run(library, LeNet(config), "TorchLeNet", config, tiny)
 
 
 def build_resnet(library: str, tiny: bool = False):
@@ -342,11 +334,15 @@ def build_resnet(library: str, tiny: bool = False):
 
     _seed()
     config = ResNetConfig(widths=(8, 16, 32), stem_stride=2)  # the Fashion-MNIST lab's
-    model = ResNet(config)
+    return _fashion_cnn_run(library, ResNet(config), "TorchResNet", config, tiny)
+
+
+def _fashion_cnn_run(library: str, model, mirror: str, config, tiny: bool):
+    """An image classifier on Fashion-MNIST (batch 64, 4 when tiny), Adam at lr 1e-3."""
     return _classifier_run(
         library,
         model,
-        lambda: _mirror("TorchResNet", model, config),
+        lambda: _mirror(mirror, model, config),
         "Adam",
         {"lr": 1e-3},
         _fashion(4 if tiny else 64, flat=False),
