@@ -63,22 +63,33 @@ class Unfold(Function):
     @staticmethod
     def forward(ctx, x, geometry, batch_inner):
         array = x._data
+        ctx.geometry, ctx.size, ctx.batch_inner = geometry, array.shape[2:], batch_inner
+        if batch_inner:
+            return unfold_windows(array, geometry)
         n, c, height, width = array.shape
-        ctx.geometry, ctx.size, ctx.batch_inner = geometry, (height, width), batch_inner
         kernel, _, _, _, blocks = geometry
-        rows, positions = c * kernel[0] * kernel[1], blocks[0] * blocks[1]
+        positions = blocks[0] * blocks[1]
         if is_identity_geometry(geometry, (height, width)):
-            if batch_inner:
-                return array.transpose(1, 0, 2, 3).reshape(c, n * positions)
             return array.reshape(n, c, positions)
         view = window_view(padded_canvas(array, geometry, 0), geometry)  # (N, C, kH, kW, bh, bw)
-        if batch_inner:
-            return view.transpose(1, 2, 3, 0, 4, 5).reshape(rows, n * positions)
-        return view.reshape(n, rows, positions)
+        return view.reshape(n, c * kernel[0] * kernel[1], positions)
 
     @staticmethod
     def backward(ctx, grad):
         return Fold.apply(grad, ctx.geometry, ctx.size, ctx.batch_inner), None, None
+
+
+def unfold_windows(array: np.ndarray, geometry) -> np.ndarray:
+    """im2col of ``(N, C, H, W)`` into ``cols[(c, i, j), (n, l)]``, ``(C*kH*kW, N*L)``: a copy out
+    of the strided view of every window (no copy at all for a 1x1 convolution of a
+    channel-major input)."""
+    n, c, height, width = array.shape
+    kernel, _, _, _, blocks = geometry
+    positions = blocks[0] * blocks[1]
+    if is_identity_geometry(geometry, (height, width)):
+        return array.transpose(1, 0, 2, 3).reshape(c, n * positions)
+    view = window_view(padded_canvas(array, geometry, 0), geometry)  # (N, C, kH, kW, bh, bw)
+    return view.transpose(1, 2, 3, 0, 4, 5).reshape(c * kernel[0] * kernel[1], n * positions)
 
 
 class Fold(Function):
@@ -91,78 +102,65 @@ class Fold(Function):
     @staticmethod
     def forward(ctx, cols, geometry, size, batch_inner):
         ctx.geometry, ctx.batch_inner = geometry, batch_inner
-        kernel, dilation, stride, pad, blocks = geometry
         array = cols._data
-        area, positions = kernel[0] * kernel[1], blocks[0] * blocks[1]
         if batch_inner:
-            c, n = array.shape[0] // area, array.shape[1] // positions
-        else:
-            n, c = array.shape[0], array.shape[1] // area
+            return fold_windows(array, geometry, size)
+        kernel, _, _, _, blocks = geometry
+        n, c = array.shape[0], array.shape[1] // (kernel[0] * kernel[1])
         if is_identity_geometry(geometry, size):
-            if batch_inner:
-                return array.reshape(c, n, size[0], size[1]).transpose(1, 0, 2, 3)
             return array.reshape(n, c, size[0], size[1])
-        if batch_inner:  # accumulate in (C, N, H, W) order, where the columns are contiguous
-            grid = array.reshape(c, kernel[0], kernel[1], n, blocks[0], blocks[1])
-            grid = grid.transpose(0, 3, 1, 2, 4, 5)
-        else:
-            grid = array.reshape(n, c, kernel[0], kernel[1], blocks[0], blocks[1])
-        height = max(window_span(kernel[0], dilation[0], stride[0], blocks[0]), pad[0] + size[0])
-        width = max(window_span(kernel[1], dilation[1], stride[1], blocks[1]), pad[1] + size[1])
-        canvas = np.zeros(grid.shape[:2] + (height, width), dtype=array.dtype)
-        rows_end = (blocks[0] - 1) * stride[0] + 1
-        cols_end = (blocks[1] - 1) * stride[1] + 1
-        # one strided add per kernel offset (kH * kW of them), never a loop over positions
-        for i in range(kernel[0]):
-            top = i * dilation[0]
-            for j in range(kernel[1]):
-                left = j * dilation[1]
-                canvas[
-                    :, :, top : top + rows_end : stride[0], left : left + cols_end : stride[1]
-                ] += grid[:, :, i, j]
-        if (height, width) != size:
-            canvas = canvas[:, :, pad[0] : pad[0] + size[0], pad[1] : pad[1] + size[1]]
-        return canvas.transpose(1, 0, 2, 3) if batch_inner else canvas
+        grid = array.reshape(n, c, kernel[0], kernel[1], blocks[0], blocks[1])
+        return _sum_windows(grid, geometry, size)
 
     @staticmethod
     def backward(ctx, grad):
         return Unfold.apply(grad, ctx.geometry, ctx.batch_inner), None, None, None
 
 
-class RowUnfold(Function):
-    """im2col for stride 1 over whole padded rows: ``cols[(c, i, j), (n, h, w)] =
-    x_padded[n, c, h + d_h i, w + d_w j]`` for every ``w`` of the padded width ``W_p``, not only
-    the ``W_out`` where a window fits; its gradient is :class:`RowFold`.
+def fold_windows(cols: np.ndarray, geometry, size: tuple) -> np.ndarray:
+    """col2im of ``cols[(c, i, j), (n, l)]`` (as :func:`unfold_windows` lays them out) into an
+    ``(N, C, H, W)`` view of a channel-major grid."""
+    kernel, _, _, _, blocks = geometry
+    area, positions = kernel[0] * kernel[1], blocks[0] * blocks[1]
+    c, n = cols.shape[0] // area, cols.shape[1] // positions
+    if is_identity_geometry(geometry, size):
+        return cols.reshape(c, n, size[0], size[1]).transpose(1, 0, 2, 3)
+    # accumulate in (C, N, H, W) order, where the columns are contiguous
+    grid = cols.reshape(c, kernel[0], kernel[1], n, blocks[0], blocks[1]).transpose(
+        0, 3, 1, 2, 4, 5
+    )
+    return _sum_windows(grid, geometry, size).transpose(1, 0, 2, 3)
 
-    Flattening each padded plane, the entries of one ``(c, i, j, n)`` are then one contiguous run
-    (``x_flat[n, c, d_h i W_p + d_w j + t]``), copied at memcpy speed, where :class:`Unfold` copies
-    rows of ``W_out`` elements. The price is ``W_p / W_out`` more GEMM columns, whose results
-    the convolution drops (its last ``d_w (kW - 1)`` columns per image are zeros, not reads).
-    """
+
+def _sum_windows(grid: np.ndarray, geometry, size: tuple) -> np.ndarray:
+    """``(A, B, H, W)``: the windows ``grid[a, b, i, j, h, w]`` summed back onto the grid."""
+    kernel, dilation, stride, pad, blocks = geometry
+    height = max(window_span(kernel[0], dilation[0], stride[0], blocks[0]), pad[0] + size[0])
+    width = max(window_span(kernel[1], dilation[1], stride[1], blocks[1]), pad[1] + size[1])
+    canvas = np.zeros(grid.shape[:2] + (height, width), dtype=grid.dtype)
+    rows_end = (blocks[0] - 1) * stride[0] + 1
+    cols_end = (blocks[1] - 1) * stride[1] + 1
+    # one strided add per kernel offset (kH * kW of them), never a loop over positions
+    for i in range(kernel[0]):
+        top = i * dilation[0]
+        for j in range(kernel[1]):
+            left = j * dilation[1]
+            canvas[:, :, top : top + rows_end : stride[0], left : left + cols_end : stride[1]] += (
+                grid[:, :, i, j]
+            )
+    if (height, width) != size:
+        canvas = canvas[:, :, pad[0] : pad[0] + size[0], pad[1] : pad[1] + size[1]]
+    return canvas
+
+
+class RowUnfold(Function):
+    """im2col for stride 1 over whole padded rows (:func:`unfold_rows`); its gradient is
+    :class:`RowFold`."""
 
     @staticmethod
     def forward(ctx, x, geometry):
-        array = x._data
-        (k_h, k_w), (d_h, d_w), _, _, (out_h, _) = geometry
-        ctx.geometry, ctx.size = geometry, array.shape[2:]
-        canvas = padded_canvas(array, geometry, 0)
-        n, c, _, padded_w = canvas.shape
-        item = canvas.itemsize
-        if canvas.strides[2:] != (padded_w * item, item):  # each plane must be one flat run
-            canvas = np.ascontiguousarray(canvas)
-        length = out_h * padded_w
-        run = length - d_w * (k_w - 1)  # the columns a window's read stays inside the plane for
-        s_n, s_c, s_h, s_w = canvas.strides
-        view = as_strided(
-            canvas,
-            (c, k_h, k_w, n, run),
-            (s_c, d_h * s_h, d_w * s_w, s_n, s_w),
-            writeable=False,
-        )
-        cols = np.empty((c, k_h, k_w, n, length), dtype=array.dtype)
-        cols[..., :run] = view
-        cols[..., run:] = 0
-        return cols.reshape(c * k_h * k_w, n * length)
+        ctx.geometry, ctx.size = geometry, x._data.shape[2:]
+        return unfold_rows(x._data, geometry)
 
     @staticmethod
     def backward(ctx, grad):
@@ -170,35 +168,70 @@ class RowUnfold(Function):
 
 
 class RowFold(Function):
-    """The adjoint of :class:`RowUnfold`: ``x[n, c, p, q]`` sums ``cols[(c, i, j), (n, h, w)]``
-    over the offsets and columns that read it (the zero tail columns feed nothing); its
-    gradient is :class:`RowUnfold`. One contiguous add per kernel offset and (c, n).
-    """
+    """The adjoint of :class:`RowUnfold` (:func:`fold_rows`); its gradient is :class:`RowUnfold`."""
 
     @staticmethod
     def forward(ctx, cols, geometry, size):
         ctx.geometry = geometry
-        (k_h, k_w), (d_h, d_w), _, pad, (out_h, out_w) = geometry
-        array = cols._data
-        c = array.shape[0] // (k_h * k_w)
-        padded_h, padded_w = out_h + d_h * (k_h - 1), out_w + d_w * (k_w - 1)
-        length = out_h * padded_w
-        n = array.shape[1] // length
-        run = length - d_w * (k_w - 1)
-        grid = array.reshape(c, k_h, k_w, n, length)
-        canvas = np.zeros((c, n, padded_h * padded_w), dtype=array.dtype)
-        for i in range(k_h):
-            for j in range(k_w):
-                start = d_h * i * padded_w + d_w * j
-                canvas[:, :, start : start + run] += grid[:, i, j, :, :run]
-        # at stride 1 the windows read every input row and column: crop the padding only
-        canvas = canvas.reshape(c, n, padded_h, padded_w)
-        x = canvas[:, :, pad[0] : pad[0] + size[0], pad[1] : pad[1] + size[1]]
-        return x.transpose(1, 0, 2, 3)
+        return fold_rows(cols._data, geometry, size)
 
     @staticmethod
     def backward(ctx, grad):
         return RowUnfold.apply(grad, ctx.geometry), None, None
+
+
+def unfold_rows(array: np.ndarray, geometry) -> np.ndarray:
+    """im2col for stride 1 over whole padded rows: ``cols[(c, i, j), (n, h, w)] =
+    x_padded[n, c, h + d_h i, w + d_w j]`` for every ``w`` of the padded width ``W_p``, not only
+    the ``W_out`` where a window fits.
+
+    Flattening each padded plane, the entries of one ``(c, i, j, n)`` are then one contiguous run
+    (``x_flat[n, c, d_h i W_p + d_w j + t]``), copied at memcpy speed, where
+    :func:`unfold_windows` copies rows of ``W_out`` elements. The price is ``W_p / W_out`` more
+    GEMM columns, whose results the convolution drops (its last ``d_w (kW - 1)`` columns per
+    image are zeros, not reads).
+    """
+    (k_h, k_w), (d_h, d_w), _, _, (out_h, _) = geometry
+    canvas = padded_canvas(array, geometry, 0)
+    n, c, _, padded_w = canvas.shape
+    item = canvas.itemsize
+    if canvas.strides[2:] != (padded_w * item, item):  # each plane must be one flat run
+        canvas = np.ascontiguousarray(canvas)
+    length = out_h * padded_w
+    run = length - d_w * (k_w - 1)  # the columns a window's read stays inside the plane for
+    s_n, s_c, s_h, s_w = canvas.strides
+    view = as_strided(
+        canvas,
+        (c, k_h, k_w, n, run),
+        (s_c, d_h * s_h, d_w * s_w, s_n, s_w),
+        writeable=False,
+    )
+    cols = np.empty((c, k_h, k_w, n, length), dtype=array.dtype)
+    cols[..., :run] = view
+    cols[..., run:] = 0
+    return cols.reshape(c * k_h * k_w, n * length)
+
+
+def fold_rows(cols: np.ndarray, geometry, size: tuple) -> np.ndarray:
+    """The adjoint of :func:`unfold_rows`: ``x[n, c, p, q]`` sums ``cols[(c, i, j), (n, h, w)]``
+    over the offsets and columns that read it (the zero tail columns feed nothing), as an
+    ``(N, C, H, W)`` view of a channel-major grid. One contiguous add per kernel offset."""
+    (k_h, k_w), (d_h, d_w), _, pad, (out_h, out_w) = geometry
+    c = cols.shape[0] // (k_h * k_w)
+    padded_h, padded_w = out_h + d_h * (k_h - 1), out_w + d_w * (k_w - 1)
+    length = out_h * padded_w
+    n = cols.shape[1] // length
+    run = length - d_w * (k_w - 1)
+    grid = cols.reshape(c, k_h, k_w, n, length)
+    canvas = np.zeros((c, n, padded_h * padded_w), dtype=cols.dtype)
+    for i in range(k_h):
+        for j in range(k_w):
+            start = d_h * i * padded_w + d_w * j
+            canvas[:, :, start : start + run] += grid[:, i, j, :, :run]
+    # at stride 1 the windows read every input row and column: crop the padding only
+    canvas = canvas.reshape(c, n, padded_h, padded_w)
+    x = canvas[:, :, pad[0] : pad[0] + size[0], pad[1] : pad[1] + size[1]]
+    return x.transpose(1, 0, 2, 3)
 
 
 def _rows_pay(kernel, dilation, stride, blocks) -> bool:
@@ -206,6 +239,146 @@ def _rows_pay(kernel, dilation, stride, blocks) -> bool:
     rows short enough that :class:`Unfold`'s row-by-row copy is slow (under 16 elements,
     measured on ResNet's and LeNet's convolutions), and at most twice the GEMM columns."""
     return stride == (1, 1) and blocks[1] < 16 and dilation[1] * (kernel[1] - 1) <= blocks[1]
+
+
+def _columns(array: np.ndarray, geometry) -> tuple:
+    """im2col of a convolution's ``(N, C, H, W)`` input, by rows where that pays, and the width
+    of each output row in the GEMM result (the padded width by rows, ``W_out`` by windows)."""
+    kernel, dilation, stride, _, blocks = geometry
+    if not is_identity_geometry(geometry, array.shape[2:]) and _rows_pay(*geometry[:3], blocks):
+        return unfold_rows(array, geometry), blocks[1] + dilation[1] * (kernel[1] - 1)
+    return unfold_windows(array, geometry), blocks[1]
+
+
+def _transpose_by_convolution(weight: np.ndarray, geometry, size: tuple, groups: int) -> bool:
+    """Whether the input gradient goes as a convolution of the padded output gradient with the
+    flipped kernel (one unfold of ``C_out kH kW`` rows, one GEMM) rather than a GEMM into
+    ``C_in kH kW`` rows and a fold: at stride 1, ungrouped, with padding the flipped kernel can
+    undo, when ``C_out <= C_in`` (measured faster on ResNet's 8-, 16- and 32-channel 3x3
+    convolutions, 1.4-2x; with four times more output channels, as in LeNet, 3.5x slower)."""
+    kernel, dilation, stride, pad, _ = geometry
+    return (
+        stride == (1, 1)
+        and groups == 1
+        and weight.shape[0] <= weight.shape[1]
+        and not is_identity_geometry(geometry, size)
+        and all(0 <= pad[k] <= dilation[k] * (kernel[k] - 1) for k in range(2))
+    )
+
+
+class Convolution(Function):
+    """``out[n, o] = b[o] + sum_c W[o, c] * x[n, c]`` (cross-correlation) for a whole batch: an
+    im2col of the input (by rows or by windows) and one GEMM per group, the bias added in place.
+    The output is an ``(N, C_out, H_out, W_out)`` view of the channel-major GEMM result.
+
+    With ``G`` the output gradient as a ``(C_out, N L)`` matrix: ``dW = G cols^T``,
+    ``dcols = W^T G`` folded back onto the input (a transposed convolution), ``db = sum G``.
+    The plain rule writes these in :class:`Unfold`, :class:`Fold` and :class:`MatMul` (so
+    double backward works); the fast rule reuses the forward's columns and may compute the
+    input gradient as a convolution instead (:func:`_transpose_by_convolution`).
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, geometry, groups):
+        array, kernel_weights = x._data, weight._data
+        n, out_channels = array.shape[0], kernel_weights.shape[0]
+        cols, row_width = _columns(array, geometry)
+        rows = cols.shape[0] // groups
+        if groups == 1:
+            out = np.matmul(kernel_weights.reshape(out_channels, rows), cols)
+        else:
+            out = np.matmul(
+                kernel_weights.reshape(groups, out_channels // groups, rows),
+                cols.reshape(groups, rows, cols.shape[1]),
+            )
+        blocks = geometry[4]
+        out = out.reshape(out_channels, n, blocks[0], row_width)
+        if bias is not None:
+            out += bias._data.reshape(out_channels, 1, 1, 1)
+        ctx.geometry, ctx.groups, ctx.size = geometry, groups, array.shape[2:]
+        ctx.save_for_backward(x, weight)
+        if ctx.needs_input_grad and ctx.needs_input_grad[1]:
+            ctx.columns, ctx.row_width = cols, row_width
+        return out[..., : blocks[1]].transpose(1, 0, 2, 3)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        geometry, groups = ctx.geometry, ctx.groups
+        need_x, need_weight, need_bias = ctx.needs_input_grad[:3]
+        out_channels, rows = weight.shape[0], weight._data[0].size
+        grad_matrix = permute(grad, (1, 0, 2, 3)).reshape((groups, out_channels // groups, -1))
+        grad_x = grad_weight = grad_bias = None
+        if need_x:
+            matrix = weight.reshape((groups, out_channels // groups, rows))
+            cols = MatMul.apply(matrix, grad_matrix, True, False)
+            cols = cols.reshape((groups * rows, cols.shape[-1]))
+            grad_x = Fold.apply(cols, geometry, ctx.size, True)
+        if need_weight:
+            cols = Unfold.apply(x, geometry, True)
+            cols = cols.reshape((groups, rows, cols.shape[-1]))
+            grad_weight = MatMul.apply(grad_matrix, cols, False, True).reshape(weight.shape)
+        if need_bias:
+            grad_bias = grad.sum((0, 2, 3))
+        return grad_x, grad_weight, grad_bias, None, None
+
+    @staticmethod
+    def fast_backward(ctx, grad):
+        x, weight = (tensor._data for tensor in ctx.saved_tensors)
+        geometry, groups = ctx.geometry, ctx.groups
+        need_x, need_weight, need_bias = ctx.needs_input_grad[:3]
+        blocks = geometry[4]
+        out_channels, n = weight.shape[0], grad.shape[0]
+        row_width = ctx.row_width if need_weight else blocks[1]
+        # the gradient in the forward GEMM's layout: (C_out, N, H_out, row width), tail zeroed
+        grad_rows = np.empty((out_channels, n, blocks[0], row_width), dtype=grad.dtype)
+        grad_rows[..., : blocks[1]] = grad.transpose(1, 0, 2, 3)
+        grad_rows[..., blocks[1] :] = 0
+        grad_matrix = grad_rows.reshape(groups, out_channels // groups, -1)
+        grad_x = grad_weight = grad_bias = None
+        if need_weight:
+            cols = ctx.columns
+            cols = cols.reshape(groups, cols.shape[0] // groups, cols.shape[1])
+            grad_weight = np.matmul(grad_matrix, cols.transpose(0, 2, 1)).reshape(weight.shape)
+        if need_bias:
+            grad_bias = grad_rows.reshape(out_channels, -1).sum(axis=1)
+        if need_x:
+            grad_x = _input_gradient(weight, grad_rows, geometry, ctx.size, groups, row_width)
+        return grad_x, grad_weight, grad_bias, None, None
+
+
+def _input_gradient(weight, grad_rows, geometry, size, groups, row_width) -> np.ndarray:
+    """A convolution's input gradient, ``(N, C_in, H, W)``, from its output gradient in the
+    GEMM's layout ``(C_out, N, H_out, row_width)``."""
+    kernel, dilation, _, pad, blocks = geometry
+    out_channels, n = weight.shape[0], grad_rows.shape[1]
+    if _transpose_by_convolution(weight, geometry, size, groups):
+        # a stride-1 convolution of the output gradient, padded by d (k - 1) - p, with the
+        # kernel flipped and its channel axes swapped
+        offset = tuple(dilation[k] * (kernel[k] - 1) - pad[k] for k in range(2))
+        canvas = np.zeros(
+            (out_channels, n) + tuple(size[k] + dilation[k] * (kernel[k] - 1) for k in range(2)),
+            dtype=grad_rows.dtype,
+        )
+        canvas[:, :, offset[0] : offset[0] + blocks[0], offset[1] : offset[1] + blocks[1]] = (
+            grad_rows[..., : blocks[1]]
+        )
+        flipped = weight.reshape(weight.shape[:2] + kernel)[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
+        transposed = (kernel, dilation, (1, 1), (0, 0), size)
+        cols, width = _columns(canvas.transpose(1, 0, 2, 3), transposed)
+        out = np.matmul(flipped.reshape(flipped.shape[0], -1), cols)
+        return out.reshape(flipped.shape[0], n, size[0], width)[..., : size[1]].transpose(
+            1, 0, 2, 3
+        )
+    rows = weight[0].size
+    matrix = weight.reshape(groups, out_channels // groups, rows)
+    cols = np.matmul(
+        matrix.transpose(0, 2, 1), grad_rows.reshape(groups, out_channels // groups, -1)
+    )
+    cols = cols.reshape(groups * rows, -1)
+    if row_width != blocks[1]:
+        return fold_rows(cols, geometry, size)
+    return fold_windows(cols, geometry, size)
 
 
 def _blocks(op: str, size: tuple, kernel, dilation, padding, stride) -> tuple:
@@ -322,9 +495,9 @@ def _check_blocks(op: str, shape, size, blocks, kernel, dilation, padding, dims=
 
 
 # -- convolution --------------------------------------------------------------------------------
-def _check_bias(op: str, bias, channels: int, input: Tensor):
+def _check_bias(op: str, bias, channels: int, input: Tensor) -> None:
     if bias is None:
-        return None
+        return
     check_tensor(bias, op, "bias")
     check(
         bias._data.shape == (channels,),
@@ -332,7 +505,6 @@ def _check_bias(op: str, bias, channels: int, input: Tensor):
         f"expected bias of shape ({channels},), got {format_shape(bias._data.shape)}",
     )
     _check_dtype(op, input, bias, "bias")
-    return bias.reshape((channels, 1, 1))
 
 
 def _check_dtype(op: str, input: Tensor, other: Tensor, name: str) -> None:
@@ -419,29 +591,9 @@ def _convolution(op, dims, input, weight, bias, stride, padding, dilation, group
         )
         blocks = _blocks(op, size, kernel, dilation, pad, stride)
     _check_blocks(op, input._data.shape, size, blocks, kernel, dilation, pad, dims)
-    bias = _check_bias(op, bias, out_channels, input)
+    _check_bias(op, bias, out_channels, input)
 
-    # the whole batch is one GEMM: cols is (C*kH*kW, N*L), out (C_out, N*L) (per group)
-    rows = expected * kernel[0] * kernel[1]
-    geometry = (kernel, dilation, stride, pad, blocks)
-    by_rows = not is_identity_geometry(geometry, size) and _rows_pay(*geometry[:3], blocks)
-    cols = RowUnfold.apply(x, geometry) if by_rows else Unfold.apply(x, geometry, True)
-    if groups == 1:
-        out = MatMul.apply(weight.reshape((out_channels, rows)), cols, False, False)
-    else:
-        out = MatMul.apply(
-            weight.reshape((groups, out_channels // groups, rows)),
-            cols.reshape((groups, rows, cols._data.shape[1])),
-            False,
-            False,
-        )
-    if by_rows:  # drop the columns past each row's last window
-        padded_width = blocks[1] + dilation[1] * (kernel[1] - 1)
-        out = out.reshape((out_channels, n, blocks[0], padded_width))[..., : blocks[1]]
-    # (N, C_out, H_out, W_out) as a view of the channel-major result: no copy
-    out = permute(out.reshape((out_channels, n) + blocks), (1, 0, 2, 3))
-    if bias is not None:
-        out = out + bias
+    out = Convolution.apply(x, weight, bias, (kernel, dilation, stride, pad, blocks), groups)
     return from_4d(out, dims, unbatched)
 
 
@@ -539,7 +691,7 @@ def _transposed(op, dims, input, weight, bias, stride, padding, output_padding, 
         f"the output size {size[2 - dims :]} computed for input of shape "
         f"{format_shape(input._data.shape)} is not positive (too much padding)",
     )
-    bias = _check_bias(op, bias, out_channels, input)
+    _check_bias(op, bias, out_channels, input)
 
     kernel_area = kernel[0] * kernel[1]
     group_in = channels // groups
@@ -551,7 +703,7 @@ def _transposed(op, dims, input, weight, bias, stride, padding, output_padding, 
     cols = cols.reshape((out_channels * kernel_area, n * height * width))
     out = Fold.apply(cols, (kernel, dilation, stride, pad, (height, width)), size, True)
     if bias is not None:
-        out = out + bias
+        out = out + bias.reshape((out_channels, 1, 1))
     return from_4d(out, dims, unbatched)
 
 

@@ -186,12 +186,7 @@ class LayerNorm(Function):
     @staticmethod
     def backward(ctx, grad_y, grad_rstd):
         y, rstd = ctx.saved_tensors
-        dims = ctx.dims
-        grad_x = None
-        if grad_y is not None:
-            centered_grad = grad_y - grad_y.mean(dims, keepdim=True)
-            grad_x = rstd * (centered_grad - y * (grad_y * y).mean(dims, keepdim=True))
-        return add_rstd_gradient(grad_x, grad_rstd, rstd, y, dims), None, None
+        return normalized_input_gradient(grad_y, grad_rstd, y, rstd, ctx.dims), None, None
 
     @staticmethod
     def fast_backward(ctx, grad_y, grad_rstd):
@@ -203,6 +198,16 @@ class LayerNorm(Function):
             grad_x -= y * np.mean(grad_y * y, axis=dims, keepdims=True)
             grad_x *= rstd
         return add_rstd_gradient(grad_x, grad_rstd, rstd, y, dims), None, None
+
+
+def normalized_input_gradient(grad_y, grad_rstd, y, rstd, dims: tuple):
+    """The input gradient of ``y = (x - mean) rstd`` over ``dims`` (with ``rstd`` an output
+    too), in gradwork ops: ``rstd (g_y - mean(g_y) - y mean(g_y y))`` plus the ``rstd`` term."""
+    grad_x = None
+    if grad_y is not None:
+        centered_grad = grad_y - grad_y.mean(dims, keepdim=True)
+        grad_x = rstd * (centered_grad - y * (grad_y * y).mean(dims, keepdim=True))
+    return add_rstd_gradient(grad_x, grad_rstd, rstd, y, dims)
 
 
 def layer_norm(

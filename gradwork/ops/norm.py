@@ -17,7 +17,7 @@ import numpy as np
 from gradwork.autograd.function import Function
 from gradwork.autograd.grad_mode import no_grad
 from gradwork.ops._util import check, check_floating, check_tensor, format_shape
-from gradwork.ops.nn import LayerNorm, add_rstd_gradient
+from gradwork.ops.nn import LayerNorm, add_rstd_gradient, normalized_input_gradient
 from gradwork.tensor import Tensor
 
 __all__ = ["batch_norm", "instance_norm", "group_norm", "rms_norm"]
@@ -88,6 +88,105 @@ def _normalized_with_statistics(input: Tensor, dims: tuple, eps: float) -> tuple
 
 
 # -- batch norm -----------------------------------------------------------------------------------
+def _channel_rows(array: np.ndarray) -> np.ndarray:
+    """``(N, C, *)`` as ``(C, N * prod(*))`` rows, one per channel: a view when the array is
+    channel-major in memory (as a convolution's output is), a copy otherwise."""
+    return np.moveaxis(array, 1, 0).reshape(array.shape[1], -1)
+
+
+def _row_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``sum_j a[i, j] b[i, j]`` for each row ``i``: one BLAS dot per row, no product array."""
+    return np.matmul(a[:, None, :], b[:, :, None])[:, 0, 0]
+
+
+def _from_channel_rows(rows: np.ndarray, shape: tuple) -> np.ndarray:
+    """Undo :func:`_channel_rows`: an ``(N, C, *)`` view of channel rows."""
+    return np.moveaxis(rows.reshape((shape[1], shape[0]) + shape[2:]), 0, 1)
+
+
+class BatchNorm(Function):
+    """Training-mode batch norm with its affine map, fused: per channel ``c``,
+    ``y = (x - mean_c) rstd_c`` over the batch and spatial positions and ``out = y w_c + b_c``.
+
+    ``y`` and ``rstd`` are outputs too (as in :class:`LayerNorm`), so that the backward, written
+    in them, is differentiable through this same node: ``g_y = g_out w (+ g_y)``, then layer
+    norm's rule; ``dw = sum(g_out y)``, ``db = sum(g_out)``. The arithmetic runs on one contiguous
+    row per channel (:func:`_channel_rows`). ``weight`` or ``bias`` may be None; ``statistics``
+    (a dict) receives the batch ``mean`` and biased ``variance``, shape ``(C,)``.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, eps, statistics):
+        ctx.set_materialize_grads(False)
+        array = x._data
+        shape, channels = array.shape, array.shape[1]
+        rows = _channel_rows(array)
+        mean = np.mean(rows, axis=1, keepdims=True)
+        centered = rows - mean
+        variance = _row_dots(centered, centered) / rows.shape[1]
+        statistics["mean"], statistics["variance"] = mean[:, 0], variance
+        rstd = 1 / np.sqrt(variance[:, None] + np.asarray(eps, array.dtype))
+        centered *= rstd  # now y
+        out = centered * weight._data[:, None] if weight is not None else centered.copy()
+        if bias is not None:
+            out += bias._data[:, None]
+        rstd_shape = (1, channels) + (1,) * (len(shape) - 2)
+        y = Tensor._make(_from_channel_rows(centered, shape))
+        rstd = Tensor._make(rstd.reshape(rstd_shape))
+        ctx.dims = (0,) + tuple(range(2, len(shape)))
+        ctx.save_for_backward(y, rstd, weight)
+        return Tensor._make(_from_channel_rows(out, shape)), y, rstd
+
+    @staticmethod
+    def backward(ctx, grad_out, grad_y, grad_rstd):
+        y, rstd, weight = ctx.saved_tensors
+        dims = ctx.dims
+        need_weight, need_bias = ctx.needs_input_grad[1:3]
+        grad_weight = grad_bias = None
+        if grad_out is not None:
+            shape = rstd.shape
+            from_out = grad_out * weight.reshape(shape) if weight is not None else grad_out
+            grad_y = from_out if grad_y is None else grad_y + from_out
+            if need_weight:
+                grad_weight = (grad_out * y).sum(dims)
+            if need_bias:
+                grad_bias = grad_out.sum(dims)
+        grad_x = normalized_input_gradient(grad_y, grad_rstd, y, rstd, dims)
+        return grad_x, grad_weight, grad_bias, None, None
+
+    @staticmethod
+    def fast_backward(ctx, grad_out, grad_y, grad_rstd):
+        y, rstd, weight = (None if t is None else t._data for t in ctx.saved_tensors)
+        shape, channels = y.shape, y.shape[1]
+        y_rows, rstd = _channel_rows(y), rstd.reshape(channels, 1)
+        count = y_rows.shape[1]
+        grad_x = grad_weight = grad_bias = None
+        if grad_out is not None:
+            grad_rows = _channel_rows(grad_out)
+            sums = grad_rows.sum(axis=1)
+            products = _row_dots(grad_rows, y_rows)
+            if ctx.needs_input_grad[1]:
+                grad_weight = products
+            if ctx.needs_input_grad[2]:
+                grad_bias = sums
+            # rstd (g_y - mean(g_y) - y mean(g_y y)) with g_y = g_out w: the means are sums
+            grad_x = y_rows * (products[:, None] / count)
+            np.subtract(grad_rows, grad_x, out=grad_x)
+            grad_x -= sums[:, None] / count
+            grad_x *= rstd if weight is None else weight[:, None] * rstd
+        if grad_y is not None:
+            rows = _channel_rows(grad_y)
+            from_y = rows - np.mean(rows, axis=1, keepdims=True)
+            from_y -= y_rows * np.mean(rows * y_rows, axis=1, keepdims=True)
+            from_y *= rstd
+            grad_x = from_y if grad_x is None else grad_x + from_y
+        if grad_rstd is not None:
+            grad_x = add_rstd_gradient(grad_x, grad_rstd.reshape(channels, 1), rstd, y_rows, (1,))
+        if grad_x is not None:
+            grad_x = _from_channel_rows(grad_x, shape)
+        return grad_x, grad_weight, grad_bias, None, None
+
+
 def batch_norm(
     input: Tensor,
     running_mean: Tensor | None,
@@ -140,18 +239,20 @@ def batch_norm(
                 f"{op}: expected more than 1 value per channel when training, got input of shape "
                 f"{format_shape(input.shape)}"
             )
-        output, mean, var = _normalized_with_statistics(input, dims, eps)
+        statistics: dict = {}
+        output, _, _ = BatchNorm.apply(input, weight, bias, eps, statistics)
         if running_mean is not None or running_var is not None:
-            _update_running(running_mean, mean, momentum)
-            _update_running(running_var, var, momentum)
-    else:
-        check(
-            running_mean is not None and running_var is not None,
-            op,
-            "running_mean and running_var must be given when not training",
-            ValueError,
-        )
-        output = _normalize_with(input, running_mean, running_var, eps, shape)
+            unbiased = statistics["variance"] * (count / (count - 1))
+            _update_running(running_mean, statistics["mean"], momentum)
+            _update_running(running_var, unbiased, momentum)
+        return output
+    check(
+        running_mean is not None and running_var is not None,
+        op,
+        "running_mean and running_var must be given when not training",
+        ValueError,
+    )
+    output = _normalize_with(input, running_mean, running_var, eps, shape)
     return _affine(output, weight, bias, shape)
 
 

@@ -41,13 +41,13 @@ def test_fast_backward_equals_plain_rule(info, sample):
 
 
 def test_fast_paths_exist_for_the_hot_ops():
-    from gradwork.ops import activation, elementwise, linalg, loss, movement, reduce
+    from gradwork.ops import activation, conv, elementwise, linalg, loss, movement, norm, reduce
 
     hot = [
         elementwise.Add, elementwise.Sub, elementwise.Mul, elementwise.Div, elementwise.Neg,
         elementwise.Exp, elementwise.Tanh, elementwise.Sigmoid, activation.Relu, reduce.Sum,
         movement.Reshape, movement.Expand, movement.Permute, linalg.MatMul, linalg.Linear,
-        loss.CrossEntropy,
+        loss.CrossEntropy, conv.Convolution, norm.BatchNorm,
     ]  # fmt: skip
     assert all(function.fast_backward is not None for function in hot)
 

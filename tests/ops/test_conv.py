@@ -300,3 +300,49 @@ def test_row_unfold_and_row_fold_are_adjoint_and_differentiable():
     assert abs(left - right) < 1e-10
     assert gradwork.autograd.gradcheck(lambda t: RowUnfold.apply(t, geometry), [x])
     assert gradwork.autograd.gradgradcheck(lambda t: RowFold.apply(t, geometry, (7, 6)), [y])
+
+
+@pytest.mark.parametrize(
+    "shape, weight_shape, options",
+    [
+        ((2, 4, 7, 6), (3, 4, 3, 3), {"padding": 1}),
+        ((2, 3, 9, 8), (3, 3, 3, 2), {"padding": (2, 1), "dilation": (2, 3)}),
+        ((1, 2, 6, 5), (2, 2, 4, 4), {"padding": "same"}),  # asymmetric padding
+        ((3, 2, 8, 7), (2, 2, 2, 4), {}),
+        ((2, 4, 20), (4, 4, 5), {"padding": 2}),  # conv1d, rows long enough for windows
+    ],
+)
+def test_input_gradient_by_convolution_equals_by_fold(shape, weight_shape, options, monkeypatch):
+    """The fused convolution's fast rule may take the input gradient as a convolution of the
+    padded output gradient with the flipped kernel; it equals the GEMM-and-fold route (float64),
+    and both equal the plain rule."""
+    from gradwork.autograd import engine
+    from gradwork.ops import conv
+
+    rng = np.random.default_rng(9)
+    x = gradwork.tensor(rng.standard_normal(shape), requires_grad=True)
+    w = gradwork.tensor(rng.standard_normal(weight_shape), requires_grad=True)
+    b = gradwork.tensor(rng.standard_normal(weight_shape[0]), requires_grad=True)
+    convolve = gradwork.conv1d if len(shape) == 3 else gradwork.conv2d
+    upstream = gradwork.tensor(rng.standard_normal(convolve(x, w, **options).shape))
+    results = []
+    for fast, by_convolution in ((True, True), (True, False), (False, False)):
+        monkeypatch.setattr(conv, "_transpose_by_convolution", lambda *a, c=by_convolution: c)
+        monkeypatch.setattr(engine.settings, "fast_backward", fast)
+        grads = gradwork.autograd.grad(convolve(x, w, b, **options), [x, w, b], upstream)
+        results.append([g.numpy() for g in grads])
+    for route in results[1:]:
+        for mine, reference in zip(results[0], route):
+            np.testing.assert_allclose(mine, reference, rtol=1e-12, atol=1e-12)
+
+
+def test_input_gradient_route_follows_the_channel_counts():
+    from gradwork.ops.conv import _transpose_by_convolution
+
+    geometry = ((3, 3), (1, 1), (1, 1), (1, 1), (14, 14))
+    same_width = np.zeros((8, 8, 3, 3))
+    assert _transpose_by_convolution(same_width, geometry, (14, 14), 1)
+    assert not _transpose_by_convolution(np.zeros((16, 8, 3, 3)), geometry, (14, 14), 1)
+    assert not _transpose_by_convolution(same_width, geometry, (14, 14), 2)  # grouped
+    strided = ((3, 3), (1, 1), (2, 2), (1, 1), (7, 7))
+    assert not _transpose_by_convolution(same_width, strided, (14, 14), 1)

@@ -55,6 +55,60 @@ def test_batch_norm_eval_uses_running_statistics():
     assert mean.tolist() == [1.0, 2.0]  # not updated outside training
 
 
+def _second_order_grads(fast: bool, x, weight, bias):
+    """A gradient penalty through batch norm: the second pass is first order, so it takes the
+    fused node's fast rule (with gradients for its ``y`` and ``rstd`` outputs) when enabled."""
+    from gradwork.autograd import engine
+
+    previous = engine.settings.fast_backward
+    engine.settings.fast_backward = fast
+    try:
+        leaves = [t for t in (x, weight, bias) if t is not None]
+        out = gradwork.batch_norm(x, None, None, weight, bias, training=True)
+        first = gradwork.autograd.grad((out * out * out).sum(), leaves, create_graph=True)
+        penalty = sum((g * g).sum() for g in first)
+        return [g.numpy() for g in gradwork.autograd.grad(penalty, leaves)]
+    finally:
+        engine.settings.fast_backward = previous
+
+
+@pytest.mark.parametrize("affine", ["both", "weight", "bias", "none"])
+@pytest.mark.parametrize("layout", ["contiguous", "channel_major"])
+def test_fused_batch_norm_fast_rule_equals_plain_rule_to_second_order(affine, layout):
+    """Input layouts: ordinary (N, C, H, W), and the channel-major view a convolution returns."""
+    rng = np.random.default_rng(7)
+    array = rng.standard_normal((3, 4, 2, 5))
+    if layout == "channel_major":
+        array = np.ascontiguousarray(array.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    x = gradwork.tensor(array, requires_grad=True)
+    weight = gradwork.tensor(rng.standard_normal(4), requires_grad=True)
+    bias = gradwork.tensor(rng.standard_normal(4), requires_grad=True)
+    weight = weight if affine in ("both", "weight") else None
+    bias = bias if affine in ("both", "bias") else None
+    fast = _second_order_grads(True, x, weight, bias)
+    plain = _second_order_grads(False, x, weight, bias)
+    for f, p in zip(fast, plain):
+        np.testing.assert_allclose(f, p, rtol=1e-10, atol=1e-12)
+
+
+def test_fused_batch_norm_matches_torch_on_a_convolution_output_float32():
+    rng = np.random.default_rng(8)
+    shapes = ((8, 3, 9, 9), (5, 3, 3, 3), (5,), (5,))
+    arrays = [rng.standard_normal(shape).astype(np.float32) for shape in shapes]
+    upstream = rng.standard_normal((8, 5, 9, 9)).astype(np.float32)
+
+    def run(lib, make):
+        x, w, g, b = (make(a) for a in arrays)
+        out = lib.batch_norm(lib.conv2d(x, w, padding=1), None, None, g, b, training=True)
+        out.backward(make(upstream))
+        return [out.detach().numpy()] + [t.grad.numpy() for t in (x, w, g, b)]
+
+    ours = run(gradwork, lambda a: gradwork.tensor(a, requires_grad=True))
+    theirs = run(F, lambda a: torch.tensor(a, requires_grad=True))
+    for mine, reference in zip(ours, theirs):
+        np.testing.assert_allclose(mine, reference, rtol=1e-4, atol=1e-4)
+
+
 @DTYPES
 def test_instance_norm_running_statistics_match_torch(dtype):
     rng = np.random.default_rng(1)
