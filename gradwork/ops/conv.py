@@ -299,7 +299,10 @@ class Convolution(Function):
         ctx.save_for_backward(x, weight)
         if ctx.needs_input_grad and ctx.needs_input_grad[1]:
             ctx.columns, ctx.row_width = cols, row_width
-        return out[..., : blocks[1]].transpose(1, 0, 2, 3)
+        out = out[..., : blocks[1]]
+        if row_width != blocks[1]:  # compacted once here rather than read strided downstream
+            out = np.ascontiguousarray(out)
+        return out.transpose(1, 0, 2, 3)
 
     @staticmethod
     def backward(ctx, grad):
