@@ -1,11 +1,12 @@
 """What NumPy cannot do faster: the hot kernels of the missed workloads, each timed three ways.
 
 For each kernel (at the shape a benchmark workload runs it): gradwork's op, PyTorch's op, and
-the *NumPy floor* -- one NumPy call that any NumPy implementation of the kernel must make at
-least once (exact GELU and softmax need an ``exp`` of every element, layer norm a reduction over
-every element, an im2col convolution its GEMM). Where PyTorch's whole kernel takes less time
-than that one call, no NumPy engine can reach PyTorch on it. Forward passes, no autograd, at
-the thread count the caller pinned (the benchmark runs this at 1 thread).
+the *NumPy floor*: the NumPy work any NumPy implementation of the kernel must do at least once
+(exact GELU and softmax an ``exp`` of every element, layer norm a reduction over every element,
+an im2col convolution's training pass its three GEMMs and a copy of its column matrix). Where
+PyTorch's whole kernel takes less time than that floor, no NumPy engine can reach PyTorch on it.
+Forward passes without autograd, except the convolutions (forward and backward); at the thread
+count the caller pinned (the benchmark runs this at 1 thread).
 """
 
 from __future__ import annotations
@@ -79,27 +80,50 @@ def measure_floors(seconds: float = 0.4) -> list[Floor]:
                 _best(lambda: torch.nn.functional.layer_norm(theirs, (128,)), seconds),
             )
         )
-        for batch, channels, size in ((64, 8, 14), (64, 32, 4)):
+        for batch, channels, size in ((64, 8, 14), (64, 16, 7), (64, 32, 4)):
             rows.append(_convolution_floor(batch, channels, size, draw, seconds))
     return rows
 
 
 def _convolution_floor(batch: int, channels: int, size: int, draw, seconds: float) -> Floor:
-    """A 3x3 'same' convolution, ``channels`` to ``channels``; the floor is its im2col GEMM."""
+    """A training pass of a 3x3 'same' convolution, ``channels`` to ``channels``: forward plus
+    the input and weight gradients. The floor is what any im2col convolution must do: its three
+    GEMMs (``W @ cols``, ``G @ cols^T``, ``W^T @ G``) at the fewest columns, ``N H W``, and one
+    contiguous copy of its column matrix (im2col's reads are strided, so slower still)."""
     import torch
 
+    import gradwork
     import gradwork.nn.functional as F
 
-    _, ours, theirs = draw(batch, channels, size, size)
-    weight, our_weight, their_weight = draw(channels, channels, 3, 3)
+    x, _, _ = draw(batch, channels, size, size)
+    weight, _, _ = draw(channels, channels, 3, 3)
+    upstream, _, _ = draw(batch, channels, size, size)
     columns, _, _ = draw(channels * 9, batch * size * size)
+    grad_matrix, _, _ = draw(channels, batch * size * size)
     matrix = weight.reshape(channels, -1)
+    copy = np.empty_like(columns)
+
+    def gemms_and_copy():
+        np.copyto(copy, columns)
+        np.matmul(matrix, columns)
+        np.matmul(grad_matrix, columns.T)
+        np.matmul(matrix.T, grad_matrix)
+
+    def training_pass(library, convolve):
+        x_, weight_ = (library.tensor(a, requires_grad=True) for a in (x, weight))
+        upstream_ = library.tensor(upstream)
+        return lambda: convolve(x_, weight_, padding=1).backward(upstream_)
+
+    with gradwork.enable_grad(), torch.enable_grad():
+        ours = _best(training_pass(gradwork, F.conv2d), seconds)
+        theirs = _best(training_pass(torch, torch.nn.functional.conv2d), seconds)
     return Floor(
-        f"3x3 convolution, {batch} x {channels} x {size} x {size}, {channels} filters (ResNet)",
-        "np.matmul of its im2col GEMM",
-        _best(lambda: np.matmul(matrix, columns), seconds),
-        _best(lambda: F.conv2d(ours, our_weight, padding=1), seconds),
-        _best(lambda: torch.nn.functional.conv2d(theirs, their_weight, padding=1), seconds),
+        f"3x3 convolution, forward + backward, {batch} x {channels} x {size} x {size}, "
+        f"{channels} filters (ResNet)",
+        "its 3 im2col GEMMs and one copy of its columns",
+        _best(gemms_and_copy, seconds),
+        ours,
+        theirs,
     )
 
 

@@ -449,12 +449,14 @@ def main(argv=None) -> None:
         "",
         "### NumPy floors of the kernels behind the misses (1 thread)",
         "",
-        "Each kernel at a workload's shape, forward only: gradwork, PyTorch, and one NumPy call "
-        "that any NumPy implementation must make at least once (`bench/floors.py`). Where "
-        "PyTorch / floor is below 1, PyTorch's whole kernel is faster than that single NumPy "
-        "call: NumPy's transcendental loops (no AVX-512 here) cannot be made up for by fewer "
-        "passes. Where it is above 1, a NumPy engine still has room (layer norm, the "
-        "convolutions' copies around their GEMM).",
+        "Each kernel at a workload's shape (forward only; the convolutions forward and "
+        "backward): gradwork, PyTorch, and the NumPy work any NumPy implementation must do "
+        "at least once (`bench/floors.py`). Where PyTorch / floor is below 1, PyTorch's whole "
+        "kernel is faster than that NumPy work alone: NumPy's transcendental loops (no AVX-512 "
+        "here) cannot be made up for by fewer passes. Where it is close to 1, as for the "
+        "convolutions, PyTorch's direct convolution takes about as long as the GEMMs and the "
+        "one copy an im2col convolution cannot avoid; every further copy (padding, the "
+        "gradient's layout) puts a NumPy engine behind.",
         "",
         *floor_table(floors),
         "",
