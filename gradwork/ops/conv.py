@@ -153,33 +153,6 @@ def _sum_windows(grid: np.ndarray, geometry, size: tuple) -> np.ndarray:
     return canvas
 
 
-class RowUnfold(Function):
-    """im2col for stride 1 over whole padded rows (:func:`unfold_rows`); its gradient is
-    :class:`RowFold`."""
-
-    @staticmethod
-    def forward(ctx, x, geometry):
-        ctx.geometry, ctx.size = geometry, x._data.shape[2:]
-        return unfold_rows(x._data, geometry)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return RowFold.apply(grad, ctx.geometry, ctx.size), None
-
-
-class RowFold(Function):
-    """The adjoint of :class:`RowUnfold` (:func:`fold_rows`); its gradient is :class:`RowUnfold`."""
-
-    @staticmethod
-    def forward(ctx, cols, geometry, size):
-        ctx.geometry = geometry
-        return fold_rows(cols._data, geometry, size)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return RowUnfold.apply(grad, ctx.geometry), None, None
-
-
 def unfold_rows(array: np.ndarray, geometry) -> np.ndarray:
     """im2col for stride 1 over whole padded rows: ``cols[(c, i, j), (n, h, w)] =
     x_padded[n, c, h + d_h i, w + d_w j]`` for every ``w`` of the padded width ``W_p``, not only
@@ -235,8 +208,8 @@ def fold_rows(cols: np.ndarray, geometry, size: tuple) -> np.ndarray:
 
 
 def _rows_pay(kernel, dilation, stride, blocks) -> bool:
-    """Whether a convolution's im2col goes by whole rows (:class:`RowUnfold`): stride 1, output
-    rows short enough that :class:`Unfold`'s row-by-row copy is slow (under 16 elements,
+    """Whether a convolution's im2col goes by whole rows (:func:`unfold_rows`): stride 1, output
+    rows short enough that :func:`unfold_windows`'s row-by-row copy is slow (under 16 elements,
     measured on ResNet's and LeNet's convolutions), and at most twice the GEMM columns."""
     return stride == (1, 1) and blocks[1] < 16 and dilation[1] * (kernel[1] - 1) <= blocks[1]
 
@@ -342,7 +315,9 @@ class Convolution(Function):
         if need_weight:
             cols = ctx.columns
             cols = cols.reshape(groups, cols.shape[0] // groups, cols.shape[1])
-            grad_weight = np.matmul(grad_matrix, cols.transpose(0, 2, 1)).reshape(weight.shape)
+            # (cols G^T)^T rather than G cols^T: OpenBLAS runs this orientation 6-20% faster
+            grad_weight = np.matmul(cols, grad_matrix.transpose(0, 2, 1)).transpose(0, 2, 1)
+            grad_weight = grad_weight.reshape(weight.shape)
         if need_bias:
             grad_bias = grad_rows.reshape(out_channels, -1).sum(axis=1)
         if need_x:

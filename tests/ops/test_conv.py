@@ -268,7 +268,7 @@ def test_pooling_and_conv_keep_float32():
 )
 def test_conv_by_rows_equals_conv_by_windows(shape, weight_shape, options, monkeypatch):
     """The whole-row im2col (stride 1, short rows) gives the window im2col's values and
-    gradients, first and second order, in float64."""
+    gradients (first order by the fast rule and by the plain one, second order), in float64."""
     from gradwork.ops import conv
 
     rng = np.random.default_rng(5)
@@ -279,27 +279,38 @@ def test_conv_by_rows_equals_conv_by_windows(shape, weight_shape, options, monke
     for by_rows in (True, False):
         monkeypatch.setattr(conv, "_rows_pay", lambda *geometry, by_rows=by_rows: by_rows)
         out = convolve(x, w, **options)
+        fast = gradwork.autograd.grad((out * out).sum(), [x, w], retain_graph=True)
         (grad_x, grad_w) = gradwork.autograd.grad((out * out).sum(), [x, w], create_graph=True)
         second = gradwork.autograd.grad((grad_x * grad_x).sum() + grad_w.sum(), [x, w])
-        results.append([t.detach().numpy() for t in (out, grad_x, grad_w, *second)])
+        results.append([t.detach().numpy() for t in (out, *fast, grad_x, grad_w, *second)])
     for by_rows, by_windows in zip(*results):
         np.testing.assert_allclose(by_rows, by_windows, rtol=1e-12, atol=1e-12)
 
 
-def test_row_unfold_and_row_fold_are_adjoint_and_differentiable():
-    from gradwork.ops.conv import RowFold, RowUnfold
+@pytest.mark.parametrize(
+    "shape, geometry",
+    [
+        ((2, 3, 7, 6), ((3, 2), (1, 2), (1, 1), (1, 0), (7, 4))),  # stride 1, padding (1, 0)
+        ((2, 3, 9, 9), ((3, 3), (1, 1), (1, 1), (1, 1), (9, 9))),
+        ((1, 2, 6, 5), ((4, 4), (1, 1), (1, 1), (1, 1), (6, 5))),  # 'same': padded 1, then 2
+    ],
+)
+def test_row_unfold_and_fold_are_adjoint_and_match_the_window_layout(shape, geometry):
+    """The row layout's columns hold the window layout's (plus dropped columns), and its fold
+    is the unfold's adjoint."""
+    from gradwork.ops.conv import fold_rows, unfold_rows, unfold_windows
 
     rng = np.random.default_rng(6)
-    geometry = ((3, 2), (1, 2), (1, 1), (1, 0), (7, 4))  # 7 x 6 input, padding (1, 0)
-    x = gradwork.tensor(rng.standard_normal((2, 3, 7, 6)), requires_grad=True)
-    cols = RowUnfold.apply(x, geometry)
-    assert cols.shape == (3 * 3 * 2, 2 * 7 * 6)
-    y = gradwork.tensor(rng.standard_normal(cols.shape), requires_grad=True)
-    left = (cols * y).sum().item()
-    right = (x * RowFold.apply(y, geometry, (7, 6))).sum().item()
-    assert abs(left - right) < 1e-10
-    assert gradwork.autograd.gradcheck(lambda t: RowUnfold.apply(t, geometry), [x])
-    assert gradwork.autograd.gradgradcheck(lambda t: RowFold.apply(t, geometry, (7, 6)), [y])
+    x = rng.standard_normal(shape)
+    cols = unfold_rows(x, geometry)
+    (_, k_w), (_, d_w), _, _, (out_h, out_w) = geometry
+    width = out_w + d_w * (k_w - 1)
+    by_rows = cols.reshape(-1, shape[0], out_h, width)[..., :out_w]
+    by_windows = unfold_windows(x, geometry).reshape(-1, shape[0], out_h, out_w)
+    np.testing.assert_array_equal(by_rows, by_windows)
+    y = rng.standard_normal(cols.shape)
+    left, right = (cols * y).sum(), (x * fold_rows(y, geometry, shape[2:])).sum()
+    assert abs(left - right) < 1e-10 * abs(left) + 1e-10
 
 
 @pytest.mark.parametrize(
