@@ -91,7 +91,8 @@ def _normalized_with_statistics(input: Tensor, dims: tuple, eps: float) -> tuple
 def _channel_rows(array: np.ndarray) -> np.ndarray:
     """``(N, C, *)`` as ``(C, N * prod(*))`` rows, one per channel: a view when the array is
     channel-major in memory (as a convolution's output is), a copy otherwise."""
-    return np.moveaxis(array, 1, 0).reshape(array.shape[1], -1)
+    axes = (1, 0) + tuple(range(2, array.ndim))  # np.moveaxis, without its Python overhead
+    return array.transpose(axes).reshape(array.shape[1], -1)
 
 
 def _row_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -101,7 +102,8 @@ def _row_dots(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _from_channel_rows(rows: np.ndarray, shape: tuple) -> np.ndarray:
     """Undo :func:`_channel_rows`: an ``(N, C, *)`` view of channel rows."""
-    return np.moveaxis(rows.reshape((shape[1], shape[0]) + shape[2:]), 0, 1)
+    axes = (1, 0) + tuple(range(2, len(shape)))
+    return rows.reshape((shape[1], shape[0]) + shape[2:]).transpose(axes)
 
 
 class BatchNorm(Function):
