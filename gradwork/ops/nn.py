@@ -21,6 +21,7 @@ from gradwork.ops import elementwise
 from gradwork.ops._util import check, check_floating, check_tensor, format_shape, normalize_dim
 from gradwork.ops.indexing import IndexAdd, IndexSelect
 from gradwork.ops.linalg import einsum
+from gradwork.ops.reduce import sum_last_axis
 from gradwork.random import _generator
 from gradwork.tensor import Tensor
 
@@ -36,22 +37,31 @@ __all__ = [
 
 
 # -- softmax --------------------------------------------------------------------------------------
+def _sum_along(array: np.ndarray, axis: int) -> np.ndarray:
+    """``array.sum(axis, keepdims=True)``; over the last axis of a float array by BLAS."""
+    if array.dtype.kind == "f" and axis in (-1, array.ndim - 1):
+        return sum_last_axis(array)
+    # the ufunc's reduce method directly: np.sum adds microseconds of Python per call
+    return np.add.reduce(array, axis=axis, keepdims=True)
+
+
 def log_softmax_array(array: np.ndarray, axis: int) -> np.ndarray:
     """``x - max - log(sum(exp(x - max)))``: exp never sees a positive argument (no overflow)."""
     if array.ndim == 0:
         return log_softmax_array(array.reshape(1), 0).reshape(())
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        # the ufuncs' reduce methods directly: np.max/np.sum add microseconds of Python per call
         shifted = array - np.maximum.reduce(array, axis=axis, keepdims=True, initial=-np.inf)
-        return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
+        return shifted - np.log(_sum_along(np.exp(shifted), axis))
 
 
 def softmax_array(array: np.ndarray, axis: int) -> np.ndarray:
     if array.ndim == 0:
         return softmax_array(array.reshape(1), 0).reshape(())
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        exps = np.exp(array - np.maximum.reduce(array, axis=axis, keepdims=True, initial=-np.inf))
-        return exps / np.add.reduce(exps, axis=axis, keepdims=True)
+        exps = array - np.maximum.reduce(array, axis=axis, keepdims=True, initial=-np.inf)
+        np.exp(exps, out=exps)
+        exps /= _sum_along(exps, axis)
+        return exps
 
 
 class Softmax(Function):
@@ -173,9 +183,9 @@ class LayerNorm(Function):
         ctx.set_materialize_grads(False)
         ctx.dims = dims
         array = x._data
-        mean = np.mean(array, axis=dims, keepdims=True)
+        mean = _mean_over(array, dims)
         centered = array - mean
-        variance = np.mean(centered * centered, axis=dims, keepdims=True)
+        variance = _mean_over(centered * centered, dims)
         if statistics is not None:
             statistics["mean"], statistics["variance"] = mean, variance
         rstd = 1 / np.sqrt(variance + np.asarray(eps, array.dtype))
@@ -194,10 +204,18 @@ class LayerNorm(Function):
         dims = ctx.dims
         grad_x = None
         if grad_y is not None:
-            grad_x = grad_y - np.mean(grad_y, axis=dims, keepdims=True)
-            grad_x -= y * np.mean(grad_y * y, axis=dims, keepdims=True)
+            grad_x = grad_y - _mean_over(grad_y, dims)
+            grad_x -= y * _mean_over(grad_y * y, dims)
             grad_x *= rstd
         return add_rstd_gradient(grad_x, grad_rstd, rstd, y, dims), None, None
+
+
+def _mean_over(array: np.ndarray, dims: tuple) -> np.ndarray:
+    """``array.mean(dims, keepdims=True)``; over the last axis alone (layer norm's usual case) by
+    one BLAS call (:func:`sum_last_axis`)."""
+    if dims == (array.ndim - 1,) and array.dtype.kind == "f":
+        return sum_last_axis(array) / array.shape[-1]
+    return np.mean(array, axis=dims, keepdims=True)
 
 
 def normalized_input_gradient(grad_y, grad_rstd, y, rstd, dims: tuple):
@@ -465,7 +483,7 @@ class Attention(Function):
                 peak[np.isneginf(peak)] = 0  # a row of -inf: exp gives zeros, not nan
             scores -= peak
             np.exp(scores, out=scores)
-            total = np.sum(scores, axis=-1, keepdims=True)
+            total = sum_last_axis(scores)
             if may_empty_rows:
                 total[total == 0] = 1
             scores /= total
@@ -501,7 +519,7 @@ class Attention(Function):
         grad_query = grad_key = None
         if need_query or need_key:
             grad_scores = np.matmul(grad, np.swapaxes(value, -1, -2))  # dW, then dS in place
-            grad_scores -= np.sum(grad_scores * weights, axis=-1, keepdims=True)
+            grad_scores -= sum_last_axis(grad_scores * weights)
             grad_scores *= weights
             grad_scores *= ctx.options[2]
             if need_query:

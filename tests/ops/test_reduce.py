@@ -331,3 +331,27 @@ def test_integer_inputs_to_floating_reductions_are_rejected_clearly():
         x.std()
     np.testing.assert_array_equal(x.max().numpy(), 3)
     assert x.max().dtype == gradwork.int64
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(7,), (2048, 128), (3, 4, 64, 64), (5, 0)])
+def test_sum_last_axis_by_blas_equals_numpy_sum(shape, dtype):
+    """Softmax, attention and layer norm sum their rows with one matrix-vector product."""
+    from gradwork.ops.reduce import sum_last_axis
+
+    array = np.random.default_rng(4).random(shape).astype(dtype)
+    expected = array.astype(np.float64).sum(-1, keepdims=True)
+    tolerance = 1e-6 if dtype == np.float32 else 1e-13
+    for layout in (array, array.T.copy().T):  # contiguous, and a transposed (strided) copy
+        result = sum_last_axis(layout)
+        assert result.dtype == dtype and result.shape == expected.shape
+        np.testing.assert_allclose(result, expected, rtol=tolerance, atol=tolerance)
+
+
+def test_sum_last_axis_propagates_nan_and_inf():
+    from gradwork.ops.reduce import sum_last_axis
+
+    rows = np.array([[1.0, np.nan, 2.0], [np.inf, 1.0, 0.0], [np.inf, -np.inf, 1.0]], np.float32)
+    with np.errstate(invalid="ignore"):  # inf - inf, as NumPy's own sum warns
+        result = sum_last_axis(rows)[:, 0]
+    assert np.isnan(result[0]) and result[1] == np.inf and np.isnan(result[2])
