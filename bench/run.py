@@ -453,10 +453,10 @@ def main(argv=None) -> None:
         "backward): gradwork, PyTorch, and the NumPy work any NumPy implementation must do "
         "at least once (`bench/floors.py`). Where PyTorch / floor is below 1, PyTorch's whole "
         "kernel is faster than that NumPy work alone: NumPy's transcendental loops (no AVX-512 "
-        "here) cannot be made up for by fewer passes. Where it is close to 1, as for the "
-        "convolutions, PyTorch's direct convolution takes about as long as the GEMMs and the "
-        "one copy an im2col convolution cannot avoid; every further copy (padding, the "
-        "gradient's layout) puts a NumPy engine behind.",
+        "here) cannot be made up for by fewer passes. For the convolutions, PyTorch's direct "
+        "convolution takes 1.2-2x the GEMMs and the one copy an im2col convolution cannot "
+        "avoid; gradwork's further copies (padding, the row layout's extra columns, the "
+        "gradient's layout) put it at 2-3x.",
         "",
         *floor_table(floors),
         "",
