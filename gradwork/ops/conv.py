@@ -39,6 +39,7 @@ from gradwork.ops._grid import (
 from gradwork.ops._util import check, check_tensor, format_shape
 from gradwork.ops.linalg import MatMul
 from gradwork.ops.movement import permute
+from gradwork.ops.reduce import sum_last_axis
 from gradwork.tensor import Tensor
 
 __all__ = [
@@ -319,7 +320,7 @@ class Convolution(Function):
             grad_weight = np.matmul(cols, grad_matrix.transpose(0, 2, 1)).transpose(0, 2, 1)
             grad_weight = grad_weight.reshape(weight.shape)
         if need_bias:
-            grad_bias = grad_rows.reshape(out_channels, -1).sum(axis=1)
+            grad_bias = sum_last_axis(grad_rows.reshape(out_channels, -1))[:, 0]
         if need_x:
             grad_x = _input_gradient(weight, grad_rows, geometry, ctx.size, groups, row_width)
         return grad_x, grad_weight, grad_bias, None, None

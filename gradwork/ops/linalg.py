@@ -15,7 +15,7 @@ import numpy as np
 
 from gradwork.autograd.function import Function
 from gradwork.ops._util import check, check_tensor, format_shape
-from gradwork.ops.reduce import sum_to, sum_to_array
+from gradwork.ops.reduce import sum_leading_axes, sum_to, sum_to_array
 from gradwork.tensor import Tensor
 
 __all__ = ["matmul", "mm", "bmm", "outer", "dot", "einsum", "linear"]
@@ -534,7 +534,7 @@ class Linear(Function):
         if need_weight:
             grad_weight = np.matmul(grad_rows.T, x.reshape(-1, in_features))
         if need_bias:
-            grad_bias = grad_rows.sum(0)
+            grad_bias = sum_leading_axes(grad_rows, 1)
         return grad_x, grad_weight, grad_bias
 
 

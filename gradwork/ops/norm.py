@@ -18,6 +18,7 @@ from gradwork.autograd.function import Function
 from gradwork.autograd.grad_mode import no_grad
 from gradwork.ops._util import check, check_floating, check_tensor, format_shape
 from gradwork.ops.nn import LayerNorm, add_rstd_gradient, normalized_input_gradient
+from gradwork.ops.reduce import sum_last_axis
 from gradwork.tensor import Tensor
 
 __all__ = ["batch_norm", "instance_norm", "group_norm", "rms_norm"]
@@ -123,7 +124,7 @@ class BatchNorm(Function):
         array = x._data
         shape, channels = array.shape, array.shape[1]
         rows = _channel_rows(array)
-        mean = np.mean(rows, axis=1, keepdims=True)
+        mean = sum_last_axis(rows) / rows.shape[1]
         centered = rows - mean
         variance = _row_dots(centered, centered) / rows.shape[1]
         statistics["mean"], statistics["variance"] = mean[:, 0], variance
@@ -165,7 +166,7 @@ class BatchNorm(Function):
         grad_x = grad_weight = grad_bias = None
         if grad_out is not None:
             grad_rows = _channel_rows(grad_out)
-            sums = grad_rows.sum(axis=1)
+            sums = sum_last_axis(grad_rows)[:, 0]
             products = _row_dots(grad_rows, y_rows)
             if ctx.needs_input_grad[1]:
                 grad_weight = products

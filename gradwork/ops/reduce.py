@@ -58,6 +58,16 @@ def sum_last_axis(array: np.ndarray) -> np.ndarray:
     return np.matmul(array, np.ones(array.shape[-1], dtype=array.dtype))[..., None]
 
 
+def sum_leading_axes(array: np.ndarray, count: int) -> np.ndarray:
+    """``array.sum(tuple(range(count)))`` for a float NumPy array, as one vector-matrix product
+    with ones (a bias gradient: 2-3x faster than NumPy's reduction at the shapes here)."""
+    if array.size == 0:
+        return np.zeros(array.shape[count:], dtype=array.dtype)
+    rows = math.prod(array.shape[:count])
+    matrix = array.reshape(rows, -1)
+    return np.matmul(np.ones(rows, dtype=array.dtype), matrix).reshape(array.shape[count:])
+
+
 def _keepdim_shape(shape: tuple, dims: tuple) -> tuple:
     """``shape`` with the reduced ``dims`` set to 1 (the shape of a keepdim result)."""
     return tuple(1 if axis in dims else size for axis, size in enumerate(shape))
@@ -195,6 +205,8 @@ def sum_to_array(grad, shape: tuple):
     if grad.shape == shape:
         return grad
     dims = _broadcast_dims(grad.shape, shape)
+    if dims == tuple(range(len(dims))) and grad.dtype.kind == "f":  # leading axes: a bias's
+        return sum_leading_axes(grad, len(dims)).reshape(shape)
     return (np.sum(grad, axis=dims, keepdims=True) if dims else grad).reshape(shape)
 
 

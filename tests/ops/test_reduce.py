@@ -355,3 +355,22 @@ def test_sum_last_axis_propagates_nan_and_inf():
     with np.errstate(invalid="ignore"):  # inf - inf, as NumPy's own sum warns
         result = sum_last_axis(rows)[:, 0]
     assert np.isnan(result[0]) and result[1] == np.inf and np.isnan(result[2])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "shape, count", [((2048, 384), 1), ((4, 5, 6), 2), ((3, 4), 2), ((0, 3), 1), ((2, 3), 0)]
+)
+def test_sum_leading_axes_by_blas_equals_numpy_sum(shape, count, dtype):
+    """Bias gradients (Linear's, and broadcast adds in sum_to) sum leading axes this way."""
+    from gradwork.ops.reduce import sum_leading_axes, sum_to_array
+
+    array = np.random.default_rng(5).random(shape).astype(dtype)
+    expected = array.astype(np.float64).sum(tuple(range(count)))
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    for layout in (array, np.asfortranarray(array)):
+        result = sum_leading_axes(layout, count)
+        assert result.dtype == dtype and result.shape == expected.shape
+        np.testing.assert_allclose(result, expected, rtol=tolerance, atol=tolerance)
+    result = sum_to_array(array, shape[count:])
+    np.testing.assert_allclose(result, expected, rtol=tolerance, atol=tolerance)
