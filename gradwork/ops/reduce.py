@@ -51,18 +51,23 @@ def _ops():
     return ops
 
 
+_BLAS_SUM_MIN = 1 << 14  # elements; below this NumPy's reduction is as fast (measured)
+
+
 def sum_last_axis(array: np.ndarray) -> np.ndarray:
     """``array.sum(-1, keepdims=True)`` for a float NumPy array, as a matrix-vector product with
     ones: one BLAS call, 5-6x faster than NumPy's reduction over rows of 64 to 512 elements
     (softmax, attention, layer norm), with the same accuracy (tested)."""
+    if array.size < _BLAS_SUM_MIN:
+        return np.add.reduce(array, axis=-1, keepdims=True)
     return np.matmul(array, np.ones(array.shape[-1], dtype=array.dtype))[..., None]
 
 
 def sum_leading_axes(array: np.ndarray, count: int) -> np.ndarray:
     """``array.sum(tuple(range(count)))`` for a float NumPy array, as one vector-matrix product
     with ones (a bias gradient: 2-3x faster than NumPy's reduction at the shapes here)."""
-    if array.size == 0:
-        return np.zeros(array.shape[count:], dtype=array.dtype)
+    if array.size < _BLAS_SUM_MIN:
+        return np.add.reduce(array, axis=tuple(range(count)))
     rows = math.prod(array.shape[:count])
     matrix = array.reshape(rows, -1)
     return np.matmul(np.ones(rows, dtype=array.dtype), matrix).reshape(array.shape[count:])
