@@ -64,7 +64,7 @@ class Settings:
     def of(cls, quick: bool) -> Settings:
         if quick:
             return cls(2, 0.05, 2.0, 1, 0.3, 3, 0.02)
-        return cls(10, 0.25, 15.0, 4, 2.0, 21, 0.5)
+        return cls(10, 0.25, 15.0, 6, 2.0, 21, 0.5)
 
 
 # -- worker processes ---------------------------------------------------------------------------
