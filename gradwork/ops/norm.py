@@ -68,6 +68,20 @@ def _normalize_with(input: Tensor, mean: Tensor, var: Tensor, eps: float, shape:
     return (input - Tensor._make(mean_array)) * Tensor._make(rstd)
 
 
+def _evaluated(op: str, when: str, input, running_mean, running_var, weight, bias, eps) -> Tensor:
+    """Batch or instance norm with the running statistics (which must be given), then the
+    affine map: the evaluation path."""
+    check(
+        running_mean is not None and running_var is not None,
+        op,
+        f"running_mean and running_var must be given {when}",
+        ValueError,
+    )
+    shape = _channel_shape(input)
+    output = _normalize_with(input, running_mean, running_var, eps, shape)
+    return _affine(output, weight, bias, shape)
+
+
 def _update_running(running: Tensor | None, batch_value: np.ndarray, momentum: float) -> None:
     """``running = (1 - momentum) running + momentum batch_value``, in place, outside the graph."""
     if running is None:
@@ -233,7 +247,6 @@ def batch_norm(
     _check_channel_vectors(
         op, channels, running_mean=running_mean, running_var=running_var, weight=weight, bias=bias
     )
-    shape = _channel_shape(input)
     if training:
         dims = (0,) + tuple(range(2, input.ndim))
         count = math.prod(input.shape[axis] for axis in dims)
@@ -249,14 +262,7 @@ def batch_norm(
             _update_running(running_mean, statistics["mean"], momentum)
             _update_running(running_var, unbiased, momentum)
         return output
-    check(
-        running_mean is not None and running_var is not None,
-        op,
-        "running_mean and running_var must be given when not training",
-        ValueError,
-    )
-    output = _normalize_with(input, running_mean, running_var, eps, shape)
-    return _affine(output, weight, bias, shape)
+    return _evaluated(op, "when not training", input, running_mean, running_var, weight, bias, eps)
 
 
 def instance_norm(
@@ -317,15 +323,9 @@ def instance_norm(
         if running_mean is not None or running_var is not None:
             _update_running(running_mean, mean.mean(axis=0), momentum)
             _update_running(running_var, var.mean(axis=0), momentum)
-    else:
-        check(
-            running_mean is not None and running_var is not None,
-            op,
-            "running_mean and running_var must be given when use_input_stats=False",
-            ValueError,
-        )
-        output = _normalize_with(input, running_mean, running_var, eps, shape)
-    return _affine(output, weight, bias, shape)
+        return _affine(output, weight, bias, shape)
+    when = "when use_input_stats=False"
+    return _evaluated(op, when, input, running_mean, running_var, weight, bias, eps)
 
 
 # -- group norm -----------------------------------------------------------------------------------
