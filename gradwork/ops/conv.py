@@ -3,9 +3,10 @@
 ``Unfold`` (im2col) copies every receptive field out of a strided view of the (padded) input
 into a column matrix; ``Fold`` (col2im) sums columns back onto the grid. Each is the other's
 gradient, so everything built from them is differentiable to any order. A convolution is one
-unfold plus one GEMM over the whole batch (:class:`gradwork.ops.linalg.MatMul`, columns laid out
-``(C*kH*kW, N*L)``): its input gradient is a transposed convolution (GEMM then fold) and its
-weight gradient a GEMM of the output gradient with the unfolded input.
+fused node (:class:`Convolution`): one unfold plus one GEMM over the whole batch (columns laid out
+``(C*kH*kW, N*L)``); its input gradient is a transposed convolution (GEMM then fold) and its
+weight gradient a GEMM of the output gradient with the unfolded input, written in ``Unfold``,
+``Fold`` and ``MatMul`` for higher orders, on arrays (reusing the columns) for the first.
 
 Pooling uses a second adjoint pair: ``WindowSum`` (a weighted sum over each window: the mean,
 or a one-hot selection of the max) and ``WindowScatter`` (its adjoint, which routes gradients
@@ -301,7 +302,7 @@ class Convolution(Function):
 
     @staticmethod
     def fast_backward(ctx, grad):
-        x, weight = (tensor._data for tensor in ctx.saved_tensors)
+        weight = ctx.saved_tensors[1]._data
         geometry, groups = ctx.geometry, ctx.groups
         need_x, need_weight, need_bias = ctx.needs_input_grad[:3]
         blocks = geometry[4]
@@ -521,7 +522,7 @@ def _checked_input(op: str, dims: int, input: Tensor, weight: Tensor, groups) ->
 
 def _convolution(op, dims, input, weight, bias, stride, padding, dilation, groups) -> Tensor:
     x, unbatched = _checked_input(op, dims, input, weight, groups)
-    n, channels, height, width = x._data.shape
+    _, channels, height, width = x._data.shape
     w_shape = weight._data.shape
     expected = channels // groups
     if len(w_shape) != dims + 2 or w_shape[1] != expected:

@@ -210,7 +210,7 @@ def sum_to_array(grad, shape: tuple):
     if grad.shape == shape:
         return grad
     dims = _broadcast_dims(grad.shape, shape)
-    if dims == tuple(range(len(dims))) and grad.dtype.kind == "f":  # leading axes: a bias's
+    if dims == tuple(range(len(dims))) and grad.dtype.kind == "f":  # a bias's: by BLAS
         return sum_leading_axes(grad, len(dims)).reshape(shape)
     return (np.sum(grad, axis=dims, keepdims=True) if dims else grad).reshape(shape)
 
