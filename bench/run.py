@@ -454,9 +454,10 @@ def main(argv=None) -> None:
         "at least once (`bench/floors.py`). Where PyTorch / floor is below 1, PyTorch's whole "
         "kernel is faster than that NumPy work alone: NumPy's transcendental loops (no AVX-512 "
         "here) cannot be made up for by fewer passes. For the convolutions, PyTorch's direct "
-        "convolution takes 1.2-2x the GEMMs and the one copy an im2col convolution cannot "
-        "avoid; gradwork's further copies (padding, the row layout's extra columns, the "
-        "gradient's layout) put it at 2-3x.",
+        "convolution takes little more than the GEMMs and the one copy an im2col convolution "
+        "cannot avoid; gradwork's further copies (padding, the row layout's extra columns, the "
+        "gradient's layout) take about as long again. Layer norm's row is a kernel gradwork "
+        "now runs faster than PyTorch (its row sums by BLAS).",
         "",
         *floor_table(floors),
         "",
