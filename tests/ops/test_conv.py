@@ -357,3 +357,26 @@ def test_input_gradient_route_follows_the_channel_counts():
     assert not _transpose_by_convolution(same_width, geometry, (14, 14), 2)  # grouped
     strided = ((3, 3), (1, 1), (2, 2), (1, 1), (7, 7))
     assert not _transpose_by_convolution(same_width, strided, (14, 14), 1)
+
+
+@pytest.mark.parametrize("options", [{"padding": 1}, {"padding": 1, "stride": 2}, {}])
+def test_frozen_weight_input_gradient_fast_equals_plain(options, monkeypatch):
+    """With the weight frozen, the fused convolution keeps no columns; the input gradient (by
+    fold or by convolution) still equals the plain rule's."""
+    from gradwork.autograd import engine
+
+    rng = np.random.default_rng(11)
+    x = gradwork.tensor(rng.standard_normal((2, 3, 6, 6)), requires_grad=True)
+    w = gradwork.tensor(rng.standard_normal((3, 3, 3, 3)))  # C_out <= C_in: by convolution
+    wide = gradwork.tensor(rng.standard_normal((5, 3, 3, 3)))  # C_out > C_in: by fold
+    grads = []
+    for fast in (True, False):
+        monkeypatch.setattr(engine.settings, "fast_backward", fast)
+        grads.append(
+            [
+                gradwork.autograd.grad((gradwork.conv2d(x, weight, **options) ** 2).sum(), [x])[0]
+                for weight in (w, wide)
+            ]
+        )
+    for f, p in zip(*grads):
+        np.testing.assert_allclose(f.numpy(), p.numpy(), rtol=1e-12, atol=1e-12)
