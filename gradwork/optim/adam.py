@@ -177,18 +177,21 @@ class Adam(Optimizer):
 
     def _update_group(self, group: dict, params: list, flat: list) -> None:
         """One Adam update of every parameter of ``group`` through its flat state buffers."""
+        state = self.state
+        step = float(state[params[0]]["step"]._data) + 1  # the steps are equal (_flat_buffers)
         for param in params:
-            self.state[param]["step"]._data += 1
-        step = float(self.state[params[0]]["step"]._data)
+            state[param]["step"]._data[()] = step  # 10x faster than += on a 0-d array
         gradient = np.concatenate([param.grad._data.reshape(-1) for param in params])
         theta = None
         if group["weight_decay"] != 0 and not group["decoupled_weight_decay"]:
             theta = np.concatenate([param._data.reshape(-1) for param in params])
         update = _adam_update(group, step, gradient, theta, *flat, scratch=True)
+        decoupled = group["weight_decay"] != 0 and group["decoupled_weight_decay"]
         offset = 0
         for param in params:
             data = param._data
-            _decay_decoupled(group, data)
+            if decoupled:
+                _decay_decoupled(group, data)
             data -= update[offset : offset + data.size].reshape(data.shape)
             offset += data.size
             _bump_version(param)
@@ -223,7 +226,9 @@ def _adam_update(group, step, g, theta, m, v, v_max=None, scratch=False) -> np.n
         scratch = True
     _lerp_(m, g, 1 - beta1)
     v *= beta2
-    v += (1 - beta2) * g * g
+    square = np.multiply(g, 1 - beta2)  # ((1 - beta2) g) g, rounded as before, one temporary
+    square *= g
+    v += square
     c1 = 1 - beta1**step
     c2 = 1 - beta2**step
     if v_max is not None:

@@ -64,7 +64,9 @@ def _lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
     result is exactly ``end`` at ``weight == 1``; the same branch keeps trajectories identical.
     """
     if abs(weight) < 0.5:
-        start += weight * (end - start)
+        step = np.subtract(end, start)
+        step *= weight
+        start += step
     else:
         np.subtract(end, (end - start) * (1 - weight), out=start)
 
