@@ -1,4 +1,4 @@
-"""Regenerate BENCHMARKS.md: ``python bench/run.py`` (from the repository root; about 12 minutes).
+"""Regenerate BENCHMARKS.md: ``python bench/run.py`` (from the repository root; about 10 minutes).
 
 What it measures:
 
