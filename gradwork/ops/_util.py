@@ -29,12 +29,8 @@ def check(condition: bool, op: str, message: str, error=RuntimeError) -> None:
 
 def check_floating(value, op: str, argument: str = "input") -> None:
     """Raise a TypeError unless ``value`` is a floating-point tensor."""
-    check(
-        value._data.dtype.kind == "f",
-        op,
-        f"expected a floating point {argument}, got {value.dtype}",
-        TypeError,
-    )
+    if value._data.dtype.kind != "f":  # the message is built only on failure
+        raise TypeError(f"{op}: expected a floating point {argument}, got {value.dtype}")
 
 
 def check_tensor(value, op: str, argument: str = "input"):

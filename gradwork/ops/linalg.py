@@ -554,6 +554,27 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         >>> gradwork.linear(x, w, b).shape
         (4, 2)
     """
+    if not _plain_linear_arguments(input, weight, bias):
+        bias = _checked_linear_arguments(input, weight, bias)
+    return Linear.apply(input, weight, bias)
+
+
+def _plain_linear_arguments(input, weight, bias) -> bool:
+    """Whether the arguments are the common case, checked in one pass: tensors of one dtype,
+    a 2-D weight whose columns match the input's last dimension, no bias or one per row."""
+    if not (isinstance(input, Tensor) and isinstance(weight, Tensor)):
+        return False
+    x, w = input._data, weight._data
+    if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1] or x.dtype != w.dtype:
+        return False
+    return bias is None or (
+        isinstance(bias, Tensor) and bias._data.shape == w.shape[:1] and bias._data.dtype == x.dtype
+    )
+
+
+def _checked_linear_arguments(input, weight, bias):
+    """Raise the error that names what is wrong with ``linear``'s arguments; return the bias
+    (a scalar or one-element bias expanded to one per output feature)."""
     op = "linear"
     check_tensor(input, op, "input")
     check_tensor(weight, op, "weight")
@@ -578,4 +599,4 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         _check_same_dtype(op, input, bias)
         if bias._data.shape != (w_shape[0],):
             bias = bias.expand((w_shape[0],))
-    return Linear.apply(input, weight, bias)
+    return bias

@@ -152,21 +152,21 @@ class CrossEntropyLabels(Function):
     """
 
     @staticmethod
-    def forward(ctx, x, labels, keep, class_dim, reduction, divisor):
-        # labels: the index of each position's target (see _target_index)
+    def forward(ctx, x, positions, keep, class_dim, reduction, divisor):
+        # positions: where each target sits in the flattened input (see _target_positions)
         ctx.save_for_backward(x)
         log_probs = log_softmax_array(x._data, class_dim)
         ctx.log_probs = log_probs  # for the fast backward; freed with the node
-        ctx.targets = (labels, keep)
+        ctx.targets = (positions, keep)
         ctx.options = (class_dim, reduction, divisor)
-        picked = log_probs[labels]
+        picked = log_probs.reshape(-1)[positions]
         losses = -picked if keep is None else np.where(keep, -picked, 0).astype(picked.dtype)
         if reduction == "none":
             return losses
         total = np.add.reduce(losses, axis=None)
         if reduction == "mean":
             if divisor:
-                total = total / np.asarray(divisor, total.dtype)
+                total = total / divisor  # a Python int: the result keeps total's dtype
             else:  # nothing to average: nan
                 with np.errstate(invalid="ignore", divide="ignore"):
                     total = total / np.asarray(divisor, total.dtype)
@@ -175,10 +175,10 @@ class CrossEntropyLabels(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        labels, keep = ctx.targets
+        positions, keep = ctx.targets
         class_dim, reduction, divisor = ctx.options
         one_hot = np.zeros(x.shape, x._data.dtype)
-        one_hot[labels] = 1
+        one_hot.reshape(-1)[positions] = 1
         coefficients = softmax(x, class_dim) - Tensor._make(one_hot)
         if keep is not None:
             coefficients = coefficients * Tensor._make(np.expand_dims(keep, class_dim))
@@ -187,10 +187,10 @@ class CrossEntropyLabels(Function):
 
     @staticmethod
     def fast_backward(ctx, grad):
-        labels, keep = ctx.targets
+        positions, keep = ctx.targets
         class_dim, reduction, divisor = ctx.options
-        grad_x = np.exp(ctx.log_probs)
-        grad_x[labels] -= 1  # each position's target class once: no repeated indices
+        grad_x = np.exp(ctx.log_probs, order="C")  # C order: reshape(-1) below is a view
+        grad_x.reshape(-1)[positions] -= 1  # each position's target class once: no repeats
         if keep is not None:
             grad_x *= np.expand_dims(keep, class_dim)
         grad_x *= _spread(grad, class_dim, reduction, divisor)
@@ -332,12 +332,10 @@ def cross_entropy(
     op = "cross_entropy"
     _check_class_input(op, input, target)
     _check_reduction(op, reduction)
-    check(
-        0.0 <= label_smoothing <= 1.0,
-        op,
-        f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}",
-        ValueError,
-    )
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(
+            f"{op}: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}"
+        )
     if target.shape == input.shape and target._data.dtype.kind == "f":
         check(ignore_index < 0, op, "ignore_index is not supported for class-probability targets")
         class_dim = 0 if input.ndim == 1 else 1
@@ -373,20 +371,20 @@ def _cross_entropy_labels(op, input, target, ignore_index, reduction) -> Tensor:
     elif 0 <= ignore_index < classes and labels.size:
         keep = labels != ignore_index
     divisor = labels.size if keep is None else int(np.count_nonzero(keep))
-    index = _target_index(labels, class_dim)
-    return CrossEntropyLabels.apply(input, index, keep, class_dim, reduction, divisor)
+    positions = _target_positions(labels, classes)
+    return CrossEntropyLabels.apply(input, positions, keep, class_dim, reduction, divisor)
 
 
-def _target_index(labels: np.ndarray, class_dim: int) -> tuple:
-    """An index that picks each position's target class from an ``(N, C, d1, ...)`` array:
-    ``labels`` along the class dimension, broadcast ``arange``s along the others."""
-    index = []
-    for axis, size in enumerate(labels.shape):
-        shape = [1] * labels.ndim
-        shape[axis] = size
-        index.append(np.arange(size).reshape(shape))
-    index.insert(class_dim, labels)
-    return tuple(index)
+def _target_positions(labels: np.ndarray, classes: int) -> np.ndarray:
+    """Where each position's target class sits in the flattened (C-contiguous) input of shape
+    ``(N, C, d1, ...)`` (or ``(C,)``, one sample): ``(n C + label) D + d``, ``D = d1 * ...``."""
+    labels = labels.astype(np.intp, copy=False)
+    if labels.ndim <= 1:  # (N,) labels of (N, C) logits, or one label of (C,) logits
+        return labels if labels.ndim == 0 else labels + np.arange(0, labels.size * classes, classes)
+    batch, inner = labels.shape[0], labels[0].size
+    starts = np.arange(0, batch * classes * inner, classes * inner)
+    offsets = np.arange(inner).reshape(labels.shape[1:])
+    return labels * inner + starts.reshape((batch,) + (1,) * (labels.ndim - 1)) + offsets
 
 
 def nll_loss(

@@ -298,3 +298,25 @@ def test_index_target_fast_path_equals_dense_coefficients(reduction, spatial, ig
     fast.backward(vector)
     plain.backward(vector)
     np.testing.assert_allclose(fast_input.grad.numpy(), plain_input.grad.numpy(), atol=1e-7)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("spatial", [False, True])
+def test_cross_entropy_of_a_permuted_input_matches_torch(fast, spatial, monkeypatch):
+    """Logits whose memory is not in C order (a permuted view): the targets are picked by their
+    position in the flattened array, so the layout must not matter, forward or backward."""
+    from gradwork.autograd import engine
+
+    monkeypatch.setattr(engine.settings, "fast_backward", fast)
+    rng = np.random.default_rng(11)
+    logits, target = _class_case(rng, spatial, 2)
+    order = tuple(reversed(range(logits.ndim)))
+    ours, theirs = _pair(np.ascontiguousarray(logits.transpose(order)))
+    ours_logits, theirs_logits = ours.permute(order), theirs.permute(order)
+    assert not ours_logits._data.flags.c_contiguous
+    loss = gradwork.cross_entropy(ours_logits, gradwork.tensor(target))
+    expected = F.cross_entropy(theirs_logits, torch.tensor(target))
+    _close(loss, expected)
+    loss.backward()
+    expected.backward()
+    _close(ours.grad, theirs.grad)
