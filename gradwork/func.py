@@ -124,9 +124,10 @@ def _depends_on_outside(outputs: list, own: list) -> bool:
             roots.append(output.grad_fn)
         elif output.requires_grad and id(output) not in own_ids:
             return True
-    for target in engine._topological_order(roots):
-        if isinstance(target, Tensor) and id(target) not in own_ids:
-            return True
+    for node in engine._topological_order(roots):
+        for edge in node.next_functions:
+            if edge is not None and isinstance(edge[0], Tensor) and id(edge[0]) not in own_ids:
+                return True
     return False
 
 

@@ -1,9 +1,10 @@
 """The backward pass: walk the graph in reverse topological order and propagate gradients.
 
-Targets in the graph are nodes (``grad_fn``) and leaf tensors. The order is found without
-recursion (deep graphs, such as an RNN over thousands of steps, would overflow Python's recursion
-limit) and is deterministic. Unless ``retain_graph`` is set, each node's saved state is
-freed as soon as its backward has run.
+The graph's nodes (``grad_fn``) are ordered without recursion (deep graphs, such as an RNN over
+thousands of steps, would overflow Python's recursion limit), deterministically. Leaf tensors
+collect what reaches them and receive their gradients (hooks, then ``.grad``) after the last
+node has run. Unless ``retain_graph`` is set, each node's saved state is freed as soon as its
+backward has run.
 """
 
 from __future__ import annotations
@@ -23,37 +24,35 @@ _profile_hook = None
 
 
 def _topological_order(roots: list) -> list:
-    """All targets reachable from ``roots``, each before every target it sends gradient to.
+    """All nodes reachable from the nodes ``roots``, each before every node it sends gradient to.
 
-    Kahn's algorithm: count each target's incoming edges in one traversal, then release a target
-    once every target feeding it has been placed. No recursion, and the order is deterministic.
+    Kahn's algorithm: count each node's incoming edges in one traversal, then release a node
+    once every node feeding it has been placed. No recursion, and the order is deterministic.
+    Leaf tensors are left out: they send gradient nowhere, so their place in the order does not
+    matter (the engine delivers their gradients after the last node).
     """
     roots = list({id(root): root for root in roots}.values())  # one entry per distinct root
+    root_ids = {id(root) for root in roots}
     incoming: dict[int, int] = {}
-    seen = {id(root) for root in roots}
     stack = list(roots)
     while stack:
-        target = stack.pop()
-        if isinstance(target, Tensor):
-            continue  # a leaf: no edges out
-        for edge in target.next_functions:
-            if edge is None:
+        for edge in stack.pop().next_functions:
+            if edge is None or isinstance(edge[0], Tensor):
                 continue
-            child = edge[0]
-            key = id(child)
-            incoming[key] = incoming.get(key, 0) + 1
-            if key not in seen:
-                seen.add(key)
-                stack.append(child)
+            key = id(edge[0])
+            if key in incoming:
+                incoming[key] += 1
+            else:
+                incoming[key] = 1
+                if key not in root_ids:
+                    stack.append(edge[0])
     order = []
     ready = [root for root in roots if id(root) not in incoming]
     while ready:
-        target = ready.pop()
-        order.append(target)
-        if isinstance(target, Tensor):
-            continue
-        for edge in target.next_functions:
-            if edge is None:
+        node = ready.pop()
+        order.append(node)
+        for edge in node.next_functions:
+            if edge is None or isinstance(edge[0], Tensor):
                 continue
             key = id(edge[0])
             incoming[key] -= 1
@@ -62,18 +61,15 @@ def _topological_order(roots: list) -> list:
     return order
 
 
-def _children(target) -> list:
-    if type(target) is Tensor or isinstance(target, Tensor):
-        return []
-    return [edge[0] for edge in target.next_functions if edge is not None]
-
-
 def _prune(order: list, wanted: set) -> set:
-    """Ids of the targets from which a wanted target is reachable (the only ones worth running)."""
-    useful = set()
-    for target in reversed(order):
-        if id(target) in wanted or any(id(child) in useful for child in _children(target)):
-            useful.add(id(target))
+    """Ids of the targets (nodes in ``order``, and the leaves among ``wanted``) from which a
+    wanted target is reachable: the only ones worth running."""
+    useful = set(wanted)
+    for node in reversed(order):
+        if id(node) in useful or any(
+            edge is not None and id(edge[0]) in useful for edge in node.next_functions
+        ):
+            useful.add(id(node))
     return useful
 
 
@@ -107,18 +103,20 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool, i
     if _profile_pass_hook is not None:
         return _profile_pass_hook(roots, root_grads, retain_graph, create_graph, inputs)
     as_arrays = not create_graph and settings.fast_backward
-    buffers: dict[int, list] = {}  # id(target) -> gradient per output slot
+    buffers: dict[int, list] = {}  # id(node) -> gradient per output slot
+    leaf_grads: dict[int, list] = {}  # id(leaf) -> [leaf, gradient], delivered after the nodes
     start = []
     for root, root_grad in zip(roots, root_grads):
-        target = root.grad_fn if root.grad_fn is not None else root
-        slot = root._output_nr if root.grad_fn is not None else 0
-        grads = buffers.get(id(target))
-        if grads is None:
-            count = 1 if isinstance(target, Tensor) else target._num_outputs
-            grads = buffers[id(target)] = [None] * count
         value = root_grad._data if as_arrays else root_grad
+        if root.grad_fn is None:
+            _collect(leaf_grads, root, value)
+            continue
+        node, slot = root.grad_fn, root._output_nr
+        grads = buffers.get(id(node))
+        if grads is None:
+            grads = buffers[id(node)] = [None] * node._num_outputs
         grads[slot] = value if grads[slot] is None else grads[slot] + value
-        start.append(target)
+        start.append(node)
 
     order = _topological_order(start)
     captured: dict = {}  # (id(target), output_nr) -> index in inputs
@@ -129,7 +127,6 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool, i
             captured[(id(target), tensor._output_nr if tensor.grad_fn is not None else 0)] = index
         useful = _prune(order, {key[0] for key in captured})
     results = [None] * (len(inputs) if inputs is not None else 0)
-    handed_out: set = set()
     check_anomaly = anomaly.state.enabled
 
     # a first-order pass without anomaly checks or profiling calls fast rules directly
@@ -137,49 +134,59 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool, i
     previous_mode = grad_mode.state.enabled
     grad_mode.state.enabled = create_graph
     try:
-        for target in order:
-            grads = buffers.pop(id(target), None)
-            if grads is None or (useful is not None and id(target) not in useful):
+        for node in order:
+            grads = buffers.pop(id(node), None)
+            if grads is None or (useful is not None and id(node) not in useful):
                 continue
-            if isinstance(target, Tensor):
-                grad = _make(grads[0]) if as_arrays else grads[0]
-                _deliver_to_leaf(target, grad, captured, results, create_graph, handed_out)
-                continue
-            if target._pre_hooks:
-                grads = _run_pre_hooks(target, grads, as_arrays)
+            if node._pre_hooks:
+                grads = _run_pre_hooks(node, grads, as_arrays)
             if captured:
                 for slot, grad in enumerate(grads):
-                    index = captured.get((id(target), slot))
+                    index = captured.get((id(node), slot))
                     if index is not None and grad is not None:
                         results[index] = _make(grad) if as_arrays else grad
                 if not any(
-                    edge is not None and id(edge[0]) in useful for edge in target.next_functions
+                    edge is not None and id(edge[0]) in useful for edge in node.next_functions
                 ):
                     continue
-            fast = type(target).fast_backward if direct else None
-            if fast is not None and len(grads) == 1 and not target._freed:
-                input_grads = _complete(target, fast(target, grads[0]))  # the common case, inline
+            fast = type(node).fast_backward if direct else None
+            if fast is not None and len(grads) == 1 and not node._freed:
+                input_grads = _complete(node, fast(node, grads[0]))  # the common case, inline
             else:
-                input_grads = _call_backward(target, grads, check_anomaly, as_arrays)
-            for edge, input_grad in zip(target.next_functions, input_grads):
+                input_grads = _call_backward(node, grads, check_anomaly, as_arrays)
+            for edge, input_grad in zip(node.next_functions, input_grads):
                 if edge is None or input_grad is None:
                     continue
                 child, slot = edge
+                if isinstance(child, Tensor):
+                    _collect(leaf_grads, child, input_grad)
+                    continue
                 key = id(child)
                 child_grads = buffers.get(key)
                 if child_grads is None:
-                    if isinstance(child, Tensor):
-                        buffers[key] = [input_grad]
-                        continue
                     child_grads = buffers[key] = [None] * child._num_outputs
                 previous = child_grads[slot]
                 child_grads[slot] = input_grad if previous is None else previous + input_grad
             if not retain_graph:
-                target.__dict__.clear()  # saved tensors and state: gone as soon as they are used
-                target._freed = True
+                node.__dict__.clear()  # saved tensors and state: gone as soon as they are used
+                node._freed = True
+        handed_out: set = set()
+        for leaf, grad in leaf_grads.values():
+            if useful is None or id(leaf) in useful:
+                grad = _make(grad) if as_arrays else grad
+                _deliver_to_leaf(leaf, grad, captured, results, create_graph, handed_out)
     finally:
         grad_mode.state.enabled = previous_mode
     return results
+
+
+def _collect(leaf_grads: dict, leaf, grad) -> None:
+    """Add ``grad`` to what ``leaf`` has received in this pass."""
+    entry = leaf_grads.get(id(leaf))
+    if entry is None:
+        leaf_grads[id(leaf)] = [leaf, grad]
+    else:
+        entry[1] = entry[1] + grad
 
 
 def _deliver_to_leaf(leaf, grad, captured, results, create_graph, handed_out) -> None:

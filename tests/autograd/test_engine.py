@@ -261,6 +261,20 @@ def test_leaf_hook_sees_and_replaces_gradient():
     np.testing.assert_allclose(x.grad.numpy(), [20.0, 40.0])
 
 
+def test_leaf_reached_by_several_paths_gets_one_summed_gradient_after_the_nodes():
+    """A leaf's hook runs once, on the sum of every path's gradient, after every node (the
+    engine delivers leaf gradients last); as PyTorch, .grad is the hook's result."""
+    x, tx = _pair(3)
+    calls = []
+    for leaf in (x, tx):
+        y = leaf * 2
+        y.register_hook(lambda grad: calls.append("node") or grad)
+        leaf.register_hook(lambda grad: calls.append("leaf") or grad * 3)
+        (y * leaf + leaf.exp() + y).sum().backward()
+    assert calls == ["node", "leaf"] * 2
+    _close(x.grad, tx.grad)
+
+
 def test_non_leaf_hook_changes_what_flows_further():
     x, tx = _pair(3)
     for leaf in (x, tx):
