@@ -375,3 +375,15 @@ def test_sum_leading_axes_by_blas_equals_numpy_sum(shape, count, dtype):
         np.testing.assert_allclose(result, expected, rtol=tolerance, atol=tolerance)
     result = sum_to_array(array, shape[count:])
     np.testing.assert_allclose(result, expected, rtol=tolerance, atol=tolerance)
+
+
+def test_cached_ones_grow_on_demand_and_are_read_only():
+    from gradwork.ops import reduce
+
+    small = reduce._ones(3, np.dtype(np.float32))
+    large = reduce._ones(5000, np.dtype(np.float32))
+    huge = reduce._ones(reduce._ONES_CACHED_MAX + 1, np.dtype(np.float64))
+    assert small.shape == (3,) and large.shape == (5000,) and huge.shape[0] > 1 << 20
+    assert (large == 1).all() and (small == 1).all() and large.dtype == np.float32
+    with pytest.raises(ValueError):
+        large[0] = 2
