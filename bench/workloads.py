@@ -63,7 +63,7 @@ class TrainRun:
         """Bytes that one step keeps alive (gradwork only); runs one step to see its graph."""
         self.optimizer.zero_grad()
         loss = self.loss_fn(self.model, self._next())
-        seen: set = set()
+        seen: dict = {}
         saved = saved_bytes(loss, seen)
         loss.backward()
         self.optimizer.step()
@@ -86,17 +86,21 @@ class InferenceRun:
 
     def live_bytes(self) -> int:
         """Parameters and buffers: inference saves nothing for backward."""
-        return live_bytes(self.model, None, set())
+        return live_bytes(self.model, None, {})
 
 
 # -- memory accounting --------------------------------------------------------------------------
-def _count(array, seen: set) -> int:
-    """``array``'s whole buffer (views are followed to their base), once per ``seen``."""
+def _count(array, seen: dict) -> int:
+    """``array``'s whole buffer (views are followed to their base), once per ``seen``.
+
+    ``seen`` keeps the buffers it has counted alive: an id is unique only while its object lives,
+    and the graph's saved arrays are freed by backward before the gradients are counted.
+    """
     while isinstance(array.base, np.ndarray):
         array = array.base
     if id(array) in seen:
         return 0
-    seen.add(id(array))
+    seen[id(array)] = array
     return array.nbytes
 
 
@@ -119,12 +123,12 @@ def _arrays(value):
 def resident_bytes(run) -> int:
     """Bytes of the arrays a run holds between steps: parameters, gradients, buffers, optimizer
     state and the one batch a step reads (the other pre-generated batches are cached data)."""
-    seen: set = set()
+    seen: dict = {}
     batch = sum(_count(array, seen) for array in _arrays(run.batches[0]))
     return batch + live_bytes(run.model, getattr(run, "optimizer", None), seen)
 
 
-def saved_bytes(loss, seen: set) -> int:
+def saved_bytes(loss, seen: dict) -> int:
     """Bytes of the unique arrays that the autograd graph behind ``loss`` saved for backward."""
     total, stack, visited = 0, [loss.grad_fn], set()
     while stack:
@@ -141,7 +145,7 @@ def saved_bytes(loss, seen: set) -> int:
     return total
 
 
-def live_bytes(model, optimizer, seen: set) -> int:
+def live_bytes(model, optimizer, seen: dict) -> int:
     """Bytes of the parameters, buffers, gradients and optimizer state not yet in ``seen``."""
     total = 0
     for parameter in model.parameters():

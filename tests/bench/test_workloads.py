@@ -56,7 +56,19 @@ def test_saved_bytes_counts_each_saved_buffer_once():
     a = gradwork.randn(32, 16, requires_grad=True)
     b = gradwork.randn(16, 8, requires_grad=True)
     loss = (a @ b).sum() + (a @ b).sum()  # both products save the same a and b
-    assert saved_bytes(loss, set()) == a.detach().numpy().nbytes + b.detach().numpy().nbytes
+    assert saved_bytes(loss, {}) == a.detach().numpy().nbytes + b.detach().numpy().nbytes
+
+
+def test_counted_buffers_stay_alive_so_their_ids_are_not_reused():
+    """Backward frees the saved arrays after they are counted; a gradient allocated later may
+    get a freed array's id, and must still be counted."""
+    from bench.workloads import _count
+
+    seen: dict = {}
+    assert _count(np.ones(1000), seen) == 8000  # the only reference is in seen
+    assert all(array.nbytes == 8000 for array in seen.values())
+    fresh = [np.ones(1000) for _ in range(8)]  # would reuse the freed id if seen let it go
+    assert sum(_count(array, seen) for array in fresh) == 8 * 8000
 
 
 def test_unknown_names_and_libraries_fail():
