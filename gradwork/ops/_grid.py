@@ -33,15 +33,23 @@ def window_span(kernel: int, dilation: int, stride: int, blocks: int) -> int:
     return (blocks - 1) * stride + dilation * (kernel - 1) + 1
 
 
-def padded_canvas(array: np.ndarray, geometry, fill) -> np.ndarray:
-    """The input placed at ``pad_before`` on a grid just large enough for every window."""
+def padded_canvas(array: np.ndarray, geometry, fill, channels_last: bool = False) -> np.ndarray:
+    """The input placed at ``pad_before`` on a grid just large enough for every window.
+
+    ``channels_last``: an ``(N, C, H, W)`` input gets an ``(N, C, H_c, W_c)`` view of
+    ``(N, H_c, W_c, C)`` memory (always a copy).
+    """
     kernel, dilation, stride, pad, blocks = geometry
     height, width = array.shape[-2:]
     span_h = window_span(kernel[0], dilation[0], stride[0], blocks[0])
     span_w = window_span(kernel[1], dilation[1], stride[1], blocks[1])
-    if pad == (0, 0) and height >= span_h and width >= span_w:
+    if channels_last:
+        n, c = array.shape[:2]
+        canvas = np.full((n, span_h, span_w, c), fill, dtype=array.dtype).transpose(0, 3, 1, 2)
+    elif pad == (0, 0) and height >= span_h and width >= span_w:
         return array  # windows read only inside the input: no copy
-    canvas = np.full(array.shape[:-2] + (span_h, span_w), fill, dtype=array.dtype)
+    else:
+        canvas = np.full(array.shape[:-2] + (span_h, span_w), fill, dtype=array.dtype)
     rows, cols = min(height, span_h - pad[0]), min(width, span_w - pad[1])
     if rows > 0 and cols > 0:
         canvas[..., pad[0] : pad[0] + rows, pad[1] : pad[1] + cols] = array[..., :rows, :cols]

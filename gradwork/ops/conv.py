@@ -3,10 +3,11 @@
 ``Unfold`` (im2col) copies every receptive field out of a strided view of the (padded) input
 into a column matrix; ``Fold`` (col2im) sums columns back onto the grid. Each is the other's
 gradient, so everything built from them is differentiable to any order. A convolution is one
-fused node (:class:`Convolution`): one unfold plus one GEMM over the whole batch (columns laid out
-``(C*kH*kW, N*L)``); its input gradient is a transposed convolution (GEMM then fold) and its
-weight gradient a GEMM of the output gradient with the unfolded input, written in ``Unfold``,
-``Fold`` and ``MatMul`` for higher orders, on arrays (reusing the columns) for the first.
+fused node (:class:`Convolution`): one unfold plus one GEMM over the whole batch (columns laid
+out ``(C*kH*kW, N*L)``, or ``(N*L, kH*kW*C)`` channels-last from 16 input channels); its input
+gradient is a transposed convolution (GEMM then fold) and its weight gradient a GEMM of the
+output gradient with the unfolded input, written in ``Unfold``, ``Fold`` and ``MatMul`` for
+higher orders, on arrays (reusing the columns) for the first.
 
 Pooling uses a second adjoint pair: ``WindowSum`` (a weighted sum over each window: the mean,
 or a one-hot selection of the max) and ``WindowScatter`` (its adjoint, which routes gradients
@@ -216,13 +217,92 @@ def _rows_pay(kernel, dilation, stride, blocks) -> bool:
     return stride == (1, 1) and blocks[1] < 16 and dilation[1] * (kernel[1] - 1) <= blocks[1]
 
 
-def _columns(array: np.ndarray, geometry) -> tuple:
-    """im2col of a convolution's ``(N, C, H, W)`` input, by rows where that pays, and the width
-    of each output row in the GEMM result (the padded width by rows, ``W_out`` by windows)."""
+_CHANNELS_LAST_MIN = 16  # input channels from which im2col goes channels-last
+
+
+def _channels_last_pays(channels: int, geometry, groups: int, size: tuple) -> bool:
+    """Whether a convolution's im2col goes channels-last (:func:`unfold_channels_last`):
+    ungrouped and undilated, with at least 16 input channels, where its runs of ``kW * C``
+    contiguous elements beat the row layout's and it needs no extra GEMM columns (a training
+    pass measured 1.04-2.2x faster on 16- to 64-channel convolutions of 4x4 to 14x14 grids,
+    strided or not; 0.5-0.96x with 1 to 8 channels). A 1x1 convolution at stride 1 needs no
+    copy at all and keeps the window layout."""
+    _, dilation, _, _, _ = geometry
+    return (
+        groups == 1
+        and dilation == (1, 1)
+        and channels >= _CHANNELS_LAST_MIN
+        and not is_identity_geometry(geometry, size)
+    )
+
+
+def unfold_channels_last(array: np.ndarray, geometry) -> np.ndarray:
+    """im2col of an ``(N, C, H, W)`` input (undilated) into ``cols[(n, l), (i, j, c)] =
+    x_padded[n, c, s_h h_l + i, s_w w_l + j]``, ``(N L, kH kW C)``.
+
+    The input is padded into channels-last memory, where the ``kW`` offsets of one kernel row
+    and all channels are one contiguous run of ``kW C`` elements: the copy goes by those runs.
+    """
+    kernel, _, stride, _, blocks = geometry
+    n, c = array.shape[:2]
+    canvas = padded_canvas(array, geometry, 0, channels_last=True).transpose(0, 2, 3, 1)
+    s_n, s_h, s_w, s_c = canvas.strides
+    view = as_strided(
+        canvas,
+        (n, blocks[0], blocks[1], kernel[0], kernel[1] * c),
+        (s_n, stride[0] * s_h, stride[1] * s_w, s_h, s_c),
+        writeable=False,
+    )
+    return view.reshape(n * blocks[0] * blocks[1], kernel[0] * kernel[1] * c)
+
+
+def fold_channels_last(cols: np.ndarray, geometry, size: tuple) -> np.ndarray:
+    """The adjoint of :func:`unfold_channels_last`: ``x[n, c, p, q]`` sums the columns that
+    read it, one add per kernel offset over runs of ``C`` channels; an ``(N, C, H, W)`` view of
+    a channel-major copy (the layout of the other input gradients)."""
+    kernel, _, stride, pad, blocks = geometry
+    n = cols.shape[0] // (blocks[0] * blocks[1])
+    c = cols.shape[1] // (kernel[0] * kernel[1])
+    height = max(window_span(kernel[0], 1, stride[0], blocks[0]), pad[0] + size[0])
+    width = max(window_span(kernel[1], 1, stride[1], blocks[1]), pad[1] + size[1])
+    canvas = np.zeros((n, height, width, c), dtype=cols.dtype)
+    grid = cols.reshape(n, blocks[0], blocks[1], kernel[0], kernel[1], c)
+    rows_end = (blocks[0] - 1) * stride[0] + 1
+    cols_end = (blocks[1] - 1) * stride[1] + 1
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            canvas[:, i : i + rows_end : stride[0], j : j + cols_end : stride[1]] += grid[
+                :, :, :, i, j
+            ]
+    x = canvas[:, pad[0] : pad[0] + size[0], pad[1] : pad[1] + size[1]]
+    return np.ascontiguousarray(x.transpose(3, 0, 1, 2)).transpose(1, 0, 2, 3)
+
+
+def _columns(array: np.ndarray, geometry, groups: int) -> tuple:
+    """im2col of a convolution's ``(N, C, H, W)`` input, channels-last, by rows or by windows
+    (whichever pays), the width of each output row in the GEMM's result (the padded width by
+    rows, ``W_out`` otherwise), and whether the columns are channels-last."""
     kernel, dilation, stride, _, blocks = geometry
+    if _channels_last_pays(array.shape[1], geometry, groups, array.shape[2:]):
+        return unfold_channels_last(array, geometry), blocks[1], True
     if not is_identity_geometry(geometry, array.shape[2:]) and _rows_pay(*geometry[:3], blocks):
-        return unfold_rows(array, geometry), blocks[1] + dilation[1] * (kernel[1] - 1)
-    return unfold_windows(array, geometry), blocks[1]
+        return unfold_rows(array, geometry), blocks[1] + dilation[1] * (kernel[1] - 1), False
+    return unfold_windows(array, geometry), blocks[1], False
+
+
+def _apply_kernels(weight: np.ndarray, cols: np.ndarray, channels_last: bool, groups: int):
+    """A convolution's GEMM: ``(C_out, N L')`` from its ``(C_out, C_in / groups, kH, kW)``
+    weight and the columns :func:`_columns` made (one GEMM per group)."""
+    out_channels = weight.shape[0]
+    if channels_last:  # the weight's columns ordered (i, j, c) as the columns' are
+        return np.matmul(weight.transpose(0, 2, 3, 1).reshape(out_channels, -1), cols.T)
+    rows = cols.shape[0] // groups
+    if groups == 1:
+        return np.matmul(weight.reshape(out_channels, rows), cols)
+    return np.matmul(
+        weight.reshape(groups, out_channels // groups, rows),
+        cols.reshape(groups, rows, cols.shape[1]),
+    ).reshape(out_channels, -1)
 
 
 def _transpose_by_convolution(weight: np.ndarray, geometry, size: tuple, groups: int) -> bool:
@@ -243,7 +323,8 @@ def _transpose_by_convolution(weight: np.ndarray, geometry, size: tuple, groups:
 
 class Convolution(Function):
     """``out[n, o] = b[o] + sum_c W[o, c] * x[n, c]`` (cross-correlation) for a whole batch: an
-    im2col of the input (by rows or by windows) and one GEMM per group, the bias added in place.
+    im2col of the input (channels-last, by rows or by windows: :func:`_columns`) and one GEMM per
+    group, the bias added in place.
     The output is an ``(N, C_out, H_out, W_out)`` view of the channel-major GEMM result.
 
     With ``G`` the output gradient as a ``(C_out, N L)`` matrix: ``dW = G cols^T``,
@@ -257,15 +338,9 @@ class Convolution(Function):
     def forward(ctx, x, weight, bias, geometry, groups):
         array, kernel_weights = x._data, weight._data
         n, out_channels = array.shape[0], kernel_weights.shape[0]
-        cols, row_width = _columns(array, geometry)
-        rows = cols.shape[0] // groups
-        if groups == 1:
-            out = np.matmul(kernel_weights.reshape(out_channels, rows), cols)
-        else:
-            out = np.matmul(
-                kernel_weights.reshape(groups, out_channels // groups, rows),
-                cols.reshape(groups, rows, cols.shape[1]),
-            )
+        cols, row_width, channels_last = _columns(array, geometry, groups)
+        kernels = kernel_weights.reshape(kernel_weights.shape[:2] + geometry[0])  # conv1d's too
+        out = _apply_kernels(kernels, cols, channels_last, groups)
         blocks = geometry[4]
         out = out.reshape(out_channels, n, blocks[0], row_width)
         if bias is not None:
@@ -273,7 +348,7 @@ class Convolution(Function):
         ctx.geometry, ctx.groups, ctx.size = geometry, groups, array.shape[2:]
         ctx.save_for_backward(x, weight)
         if ctx.needs_input_grad and ctx.needs_input_grad[1]:
-            ctx.columns, ctx.row_width = cols, row_width
+            ctx.columns, ctx.row_width, ctx.channels_last = cols, row_width, channels_last
         out = out[..., : blocks[1]]
         if row_width != blocks[1]:  # compacted once here rather than read strided downstream
             out = np.ascontiguousarray(out)
@@ -314,7 +389,12 @@ class Convolution(Function):
         grad_rows[..., blocks[1] :] = 0
         grad_matrix = grad_rows.reshape(groups, out_channels // groups, -1)
         grad_x = grad_weight = grad_bias = None
-        if need_weight:
+        if need_weight and ctx.channels_last:  # G cols: columns ordered (i, j, c)
+            grad_weight = np.matmul(grad_matrix[0], ctx.columns)
+            grad_weight = grad_weight.reshape((out_channels,) + geometry[0] + (weight.shape[1],))
+            grad_weight = np.ascontiguousarray(grad_weight.transpose(0, 3, 1, 2))
+            grad_weight = grad_weight.reshape(weight.shape)
+        elif need_weight:
             cols = ctx.columns
             cols = cols.reshape(groups, cols.shape[0] // groups, cols.shape[1])
             # (cols G^T)^T rather than G cols^T: OpenBLAS runs this orientation 6-20% faster
@@ -332,24 +412,24 @@ def _input_gradient(weight, grad_rows, geometry, size, groups, row_width) -> np.
     GEMM's layout ``(C_out, N, H_out, row_width)``."""
     kernel, dilation, _, pad, blocks = geometry
     out_channels, n = weight.shape[0], grad_rows.shape[1]
+    weight = weight.reshape(weight.shape[:2] + kernel)  # conv1d's too
     if _transpose_by_convolution(weight, geometry, size, groups):
         # a stride-1 convolution of the output gradient, padded by d (k - 1) - p, with the
         # kernel flipped and its channel axes swapped
         offset = tuple(dilation[k] * (kernel[k] - 1) - pad[k] for k in range(2))
-        canvas = np.zeros(
-            (out_channels, n) + tuple(size[k] + dilation[k] * (kernel[k] - 1) for k in range(2)),
-            dtype=grad_rows.dtype,
-        )
-        canvas[:, :, offset[0] : offset[0] + blocks[0], offset[1] : offset[1] + blocks[1]] = (
-            grad_rows[..., : blocks[1]]
-        )
-        flipped = weight.reshape(weight.shape[:2] + kernel)[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
-        transposed = (kernel, dilation, (1, 1), (0, 0), size)
-        cols, width = _columns(canvas.transpose(1, 0, 2, 3), transposed)
-        out = np.matmul(flipped.reshape(flipped.shape[0], -1), cols)
+        gradient = grad_rows[..., : blocks[1]].transpose(1, 0, 2, 3)  # (N, C_out, H_out, W_out)
+        transposed = (kernel, dilation, (1, 1), offset, size)
+        cols, width, channels_last = _columns(gradient, transposed, 1)
+        flipped = weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
+        out = _apply_kernels(flipped, cols, channels_last, 1)
         return out.reshape(flipped.shape[0], n, size[0], width)[..., : size[1]].transpose(
             1, 0, 2, 3
         )
+    if _channels_last_pays(weight.shape[1], geometry, groups, size):
+        # G^T W with the weight's columns ordered (i, j, c), folded back by runs of channels
+        matrix = weight.transpose(0, 2, 3, 1).reshape(out_channels, -1)
+        cols = np.matmul(grad_rows.reshape(out_channels, -1).T, matrix)
+        return fold_channels_last(cols, geometry, size)
     rows = weight[0].size
     matrix = weight.reshape(groups, out_channels // groups, rows)
     cols = np.matmul(

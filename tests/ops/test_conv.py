@@ -178,6 +178,24 @@ def test_resnet_block_sized_parity_float32():
         _close(mine.grad, reference.grad, rtol=1e-3, atol=1e-4)
 
 
+@pytest.mark.parametrize("stride", [1, 2])
+def test_wide_resnet_layer_parity_float32(stride):
+    """32 channels: the channels-last im2col at stride 1 (input gradient by convolution) and 2
+    (by fold), with a bias, against PyTorch in float32."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((4, 32, 7, 7)).astype(np.float32)
+    w = (rng.standard_normal((32, 32, 3, 3)) * 0.1).astype(np.float32)
+    b = rng.standard_normal(32).astype(np.float32)
+    (gx, tx), (gw, tw), (gb, tb) = _pair(x), _pair(w), _pair(b)
+    ours = gradwork.conv2d(gx, gw, gb, stride=stride, padding=1)
+    theirs = F.conv2d(tx, tw, tb, stride=stride, padding=1)
+    _close(ours, theirs, rtol=1e-4, atol=1e-4)
+    (ours * ours).sum().backward()
+    (theirs * theirs).sum().backward()
+    for mine, reference in [(gx, tx), (gw, tw), (gb, tb)]:
+        _close(mine.grad, reference.grad, rtol=1e-3, atol=1e-3)
+
+
 def test_conv1d_cnn_sized_parity_float32():
     rng = np.random.default_rng(2)
     x = rng.standard_normal((8, 4, 40)).astype(np.float32)
@@ -285,6 +303,58 @@ def test_conv_by_rows_equals_conv_by_windows(shape, weight_shape, options, monke
         results.append([t.detach().numpy() for t in (out, *fast, grad_x, grad_w, *second)])
     for by_rows, by_windows in zip(*results):
         np.testing.assert_allclose(by_rows, by_windows, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "shape, weight_shape, options",
+    [
+        ((2, 4, 7, 6), (3, 4, 3, 3), {"padding": 1}),  # input gradient by convolution
+        ((2, 3, 7, 6), (4, 3, 3, 3), {"padding": 1}),  # C_out > C_in: by fold
+        ((2, 3, 9, 8), (5, 3, 3, 2), {"stride": 2, "padding": (1, 0)}),
+        ((1, 2, 6, 5), (2, 2, 4, 4), {"padding": "same"}),  # asymmetric padding
+        ((3, 2, 8, 7), (2, 2, 2, 4), {}),
+        ((2, 3, 6, 6), (4, 3, 1, 1), {"stride": 2}),
+        ((2, 4, 9, 5), (6, 2, 3, 2), {"padding": (2, 0), "dilation": (1, 2), "groups": 2}),
+        ((2, 3, 10), (4, 3, 3), {"padding": 1}),  # conv1d
+        ((2, 4, 11), (4, 4, 5), {"stride": 2, "padding": 2}),
+    ],
+)
+def test_conv_channels_last_equals_the_other_layouts(shape, weight_shape, options, monkeypatch):
+    """The channels-last im2col (and its fold) gives the same values and gradients as the row
+    and window layouts: fast and plain first order, second order, with a bias, in float64.
+    (Grouped or dilated convolutions keep the other layouts whatever the channel count.)"""
+    from gradwork.autograd import engine
+    from gradwork.ops import conv
+
+    rng = np.random.default_rng(12)
+    x = gradwork.tensor(rng.standard_normal(shape), requires_grad=True)
+    w = gradwork.tensor(rng.standard_normal(weight_shape), requires_grad=True)
+    b = gradwork.tensor(rng.standard_normal(weight_shape[0]), requires_grad=True)
+    convolve = gradwork.conv1d if len(shape) == 3 else gradwork.conv2d
+    results = []
+    for minimum in (1, 10**9):  # every eligible convolution channels-last, then none
+        monkeypatch.setattr(conv, "_CHANNELS_LAST_MIN", minimum)
+        out = convolve(x, w, b, **options)
+        fast = gradwork.autograd.grad((out * out).sum(), [x, w, b], retain_graph=True)
+        with monkeypatch.context() as plain:
+            plain.setattr(engine.settings, "fast_backward", False)
+            slow = gradwork.autograd.grad((out * out).sum(), [x, w, b], retain_graph=True)
+        (grad_x, grad_w) = gradwork.autograd.grad((out * out).sum(), [x, w], create_graph=True)
+        second = gradwork.autograd.grad((grad_x * grad_x).sum() + grad_w.sum(), [x, w])
+        results.append([t.detach().numpy() for t in (out, *fast, *slow, *second)])
+    for channels_last, others in zip(*results):
+        np.testing.assert_allclose(channels_last, others, rtol=1e-12, atol=1e-12)
+
+
+def test_layout_follows_the_channel_count():
+    from gradwork.ops.conv import _channels_last_pays
+
+    geometry = ((3, 3), (1, 1), (1, 1), (1, 1), (7, 7))
+    assert _channels_last_pays(16, geometry, 1, (7, 7))
+    assert not _channels_last_pays(8, geometry, 1, (7, 7))
+    assert not _channels_last_pays(16, geometry, 2, (7, 7))  # grouped
+    assert not _channels_last_pays(16, ((3, 3), (2, 2), (1, 1), (2, 2), (7, 7)), 1, (7, 7))
+    assert not _channels_last_pays(32, ((1, 1), (1, 1), (1, 1), (0, 0), (7, 7)), 1, (7, 7))
 
 
 @pytest.mark.parametrize(
