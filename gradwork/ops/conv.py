@@ -274,6 +274,7 @@ def fold_channels_last(cols: np.ndarray, geometry, size: tuple) -> np.ndarray:
             canvas[:, i : i + rows_end : stride[0], j : j + cols_end : stride[1]] += grid[
                 :, :, :, i, j
             ]
+    del cols, grid  # the columns go before the copy below is made (the step's peak memory)
     x = canvas[:, pad[0] : pad[0] + size[0], pad[1] : pad[1] + size[1]]
     return np.ascontiguousarray(x.transpose(3, 0, 1, 2)).transpose(1, 0, 2, 3)
 
@@ -428,8 +429,9 @@ def _input_gradient(weight, grad_rows, geometry, size, groups, row_width) -> np.
     if _channels_last_pays(weight.shape[1], geometry, groups, size):
         # G^T W with the weight's columns ordered (i, j, c), folded back by runs of channels
         matrix = weight.transpose(0, 2, 3, 1).reshape(out_channels, -1)
-        cols = np.matmul(grad_rows.reshape(out_channels, -1).T, matrix)
-        return fold_channels_last(cols, geometry, size)
+        return fold_channels_last(
+            np.matmul(grad_rows.reshape(out_channels, -1).T, matrix), geometry, size
+        )
     rows = weight[0].size
     matrix = weight.reshape(groups, out_channels // groups, rows)
     cols = np.matmul(
