@@ -138,6 +138,8 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     if inner_a != inner_b:
         raise _mismatch("matmul", a_shape, b_shape, inner_a, inner_b)
     _check_same_dtype("matmul", input, other)
+    if len(a_shape) == 2 and len(b_shape) == 2:  # the common case: no batch, nothing to reshape
+        return MatMul.apply(input, other, False, False)
     a_vector, b_vector = len(a_shape) == 1, len(b_shape) == 1
     if a_vector:
         input = input.reshape((1, inner_a))
