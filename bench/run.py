@@ -455,9 +455,11 @@ def main(argv=None) -> None:
         "kernel is faster than that NumPy work alone: NumPy's transcendental loops (no AVX-512 "
         "here) cannot be made up for by fewer passes. For the convolutions, PyTorch's direct "
         "convolution takes little more than the GEMMs and the one copy an im2col convolution "
-        "cannot avoid; gradwork's further copies (padding, the row layout's extra columns, the "
-        "gradient's layout) take about as long again. Layer norm's row is a kernel gradwork "
-        "now runs faster than PyTorch (its row sums by BLAS).",
+        "cannot avoid. gradwork's 16- and 32-channel convolutions (channels-last columns) add "
+        "the padding, the layout copies and the input gradient's own unfold or fold; its "
+        "8-channel one goes by rows (channels-last runs of 24 elements are too short), which "
+        "adds the row layout's extra GEMM columns as well. Layer norm's row is a kernel "
+        "gradwork now runs faster than PyTorch (its row sums by BLAS).",
         "",
         *floor_table(floors),
         "",
