@@ -8,6 +8,7 @@ The regression losses are short composites of primitives.
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -381,7 +382,7 @@ def _target_positions(labels: np.ndarray, classes: int) -> np.ndarray:
     labels = labels.astype(np.intp, copy=False)
     if labels.ndim <= 1:  # (N,) labels of (N, C) logits, or one label of (C,) logits
         return labels if labels.ndim == 0 else labels + np.arange(0, labels.size * classes, classes)
-    batch, inner = labels.shape[0], labels[0].size
+    batch, inner = labels.shape[0], math.prod(labels.shape[1:])
     starts = np.arange(0, batch * classes * inner, classes * inner)
     offsets = np.arange(inner).reshape(labels.shape[1:])
     return labels * inner + starts.reshape((batch,) + (1,) * (labels.ndim - 1)) + offsets

@@ -320,3 +320,16 @@ def test_cross_entropy_of_a_permuted_input_matches_torch(fast, spatial, monkeypa
     loss.backward()
     expected.backward()
     _close(ours.grad, theirs.grad)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("shape", [(0, 3), (0, 3, 4)])
+def test_cross_entropy_of_an_empty_batch_matches_torch(shape, reduction):
+    ours, theirs = _pair(np.zeros(shape, np.float32))
+    target = np.zeros(shape[:1] + shape[2:], np.int64)
+    loss = gradwork.cross_entropy(ours, gradwork.tensor(target), reduction=reduction)
+    expected = F.cross_entropy(theirs, torch.tensor(target), reduction=reduction)
+    _close(loss, expected)
+    loss.sum().backward()
+    expected.sum().backward()
+    _close(ours.grad, theirs.grad)
