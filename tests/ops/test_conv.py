@@ -384,6 +384,30 @@ def test_row_unfold_and_fold_are_adjoint_and_match_the_window_layout(shape, geom
 
 
 @pytest.mark.parametrize(
+    "shape, geometry",
+    [
+        ((2, 3, 7, 6), ((3, 2), (1, 1), (1, 1), (1, 0), (7, 5))),  # stride 1, padding (1, 0)
+        ((2, 3, 9, 8), ((3, 3), (1, 1), (2, 2), (1, 1), (5, 4))),  # stride 2
+        ((1, 2, 6, 5), ((4, 4), (1, 1), (1, 1), (1, 1), (6, 5))),  # 'same': padded 1, then 2
+    ],
+)
+def test_channels_last_unfold_and_fold_are_adjoint_and_match_the_window_layout(shape, geometry):
+    """The channels-last columns are the window layout's, transposed and reordered (i, j, c);
+    the fold is the unfold's adjoint."""
+    from gradwork.ops.conv import fold_channels_last, unfold_channels_last, unfold_windows
+
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal(shape)
+    cols = unfold_channels_last(x, geometry)
+    (k_h, k_w), _, _, _, (out_h, out_w) = geometry
+    by_windows = unfold_windows(x, geometry).reshape(shape[1], k_h, k_w, shape[0] * out_h * out_w)
+    np.testing.assert_array_equal(cols, by_windows.transpose(3, 1, 2, 0).reshape(cols.shape))
+    y = rng.standard_normal(cols.shape)
+    left, right = (cols * y).sum(), (x * fold_channels_last(y, geometry, shape[2:])).sum()
+    assert abs(left - right) < 1e-10 * abs(left) + 1e-10
+
+
+@pytest.mark.parametrize(
     "shape, weight_shape, options",
     [
         ((2, 4, 7, 6), (3, 4, 3, 3), {"padding": 1}),
