@@ -394,7 +394,8 @@ class Convolution(Function):
             grad_weight = np.matmul(grad_matrix[0], ctx.columns)
             grad_weight = grad_weight.reshape((out_channels,) + geometry[0] + (weight.shape[1],))
             grad_weight = np.ascontiguousarray(grad_weight.transpose(0, 3, 1, 2))
-            grad_weight = grad_weight.reshape(weight.shape)
+            if grad_weight.shape != weight.shape:  # conv1d's; a view would be copied as .grad
+                grad_weight = grad_weight.reshape(weight.shape)
         elif need_weight:
             cols = ctx.columns
             cols = cols.reshape(groups, cols.shape[0] // groups, cols.shape[1])

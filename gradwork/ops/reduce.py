@@ -83,9 +83,10 @@ def sum_leading_axes(array: np.ndarray, count: int) -> np.ndarray:
     with ones (a bias gradient: 2-3x faster than NumPy's reduction at the shapes here)."""
     if array.dtype not in _BLAS_SUM_DTYPES:
         return np.add.reduce(array, axis=tuple(range(count)))
-    rows = math.prod(array.shape[:count])
-    matrix = array.reshape(rows, math.prod(array.shape[count:]))
-    return np.matmul(_ones(rows, array.dtype), matrix).reshape(array.shape[count:])
+    rows, shape = math.prod(array.shape[:count]), array.shape[count:]
+    total = np.matmul(_ones(rows, array.dtype), array.reshape(rows, math.prod(shape)))
+    # a fresh array, not a view: as a leaf's gradient it is stored without a copy
+    return total if total.shape == shape else total.reshape(shape)
 
 
 def _keepdim_shape(shape: tuple, dims: tuple) -> tuple:
