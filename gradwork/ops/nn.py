@@ -201,13 +201,7 @@ class LayerNorm(Function):
     @staticmethod
     def fast_backward(ctx, grad_y, grad_rstd):
         y, rstd = (tensor._data for tensor in ctx.saved_tensors)
-        dims = ctx.dims
-        grad_x = None
-        if grad_y is not None:
-            grad_x = grad_y - _mean_over(grad_y, dims)
-            grad_x -= y * _mean_over(grad_y * y, dims)
-            grad_x *= rstd
-        return add_rstd_gradient(grad_x, grad_rstd, rstd, y, dims), None, None
+        return normalized_input_gradient_array(grad_y, grad_rstd, y, rstd, ctx.dims), None, None
 
 
 def _mean_over(array: np.ndarray, dims: tuple) -> np.ndarray:
@@ -216,6 +210,16 @@ def _mean_over(array: np.ndarray, dims: tuple) -> np.ndarray:
     if dims == (array.ndim - 1,) and array.dtype.kind == "f":
         return sum_last_axis(array) / array.shape[-1]
     return np.mean(array, axis=dims, keepdims=True)
+
+
+def normalized_input_gradient_array(grad_y, grad_rstd, y, rstd, dims: tuple):
+    """:func:`normalized_input_gradient` on NumPy arrays (the first-order fast paths)."""
+    grad_x = None
+    if grad_y is not None:
+        grad_x = grad_y - _mean_over(grad_y, dims)
+        grad_x -= y * _mean_over(grad_y * y, dims)
+        grad_x *= rstd
+    return add_rstd_gradient(grad_x, grad_rstd, rstd, y, dims)
 
 
 def normalized_input_gradient(grad_y, grad_rstd, y, rstd, dims: tuple):

@@ -17,7 +17,12 @@ import numpy as np
 from gradwork.autograd.function import Function
 from gradwork.autograd.grad_mode import no_grad
 from gradwork.ops._util import check, check_floating, check_tensor, format_shape
-from gradwork.ops.nn import LayerNorm, add_rstd_gradient, normalized_input_gradient
+from gradwork.ops.nn import (
+    LayerNorm,
+    add_rstd_gradient,
+    normalized_input_gradient,
+    normalized_input_gradient_array,
+)
 from gradwork.ops.reduce import sum_last_axis
 from gradwork.tensor import Tensor
 
@@ -193,9 +198,7 @@ class BatchNorm(Function):
             grad_x *= rstd if weight is None else weight[:, None] * rstd
         if grad_y is not None:
             rows = _channel_rows(grad_y)
-            from_y = rows - np.mean(rows, axis=1, keepdims=True)
-            from_y -= y_rows * np.mean(rows * y_rows, axis=1, keepdims=True)
-            from_y *= rstd
+            from_y = normalized_input_gradient_array(rows, None, y_rows, rstd, (1,))
             grad_x = from_y if grad_x is None else grad_x + from_y
         if grad_rstd is not None:
             grad_x = add_rstd_gradient(grad_x, grad_rstd.reshape(channels, 1), rstd, y_rows, (1,))
