@@ -135,12 +135,17 @@ def fold_windows(cols: np.ndarray, geometry, size: tuple) -> np.ndarray:
     return _sum_windows(grid, geometry, size).transpose(1, 0, 2, 3)
 
 
-def _sum_windows(grid: np.ndarray, geometry, size: tuple) -> np.ndarray:
-    """``(A, B, H, W)``: the windows ``grid[a, b, i, j, h, w]`` summed back onto the grid."""
+def _sum_windows(grid: np.ndarray, geometry, size: tuple, channels_last: bool = False):
+    """``(A, B, H, W)``: the windows ``grid[a, b, i, j, h, w]`` summed back onto the grid;
+    ``channels_last``: a view of ``(A, H, W, B)`` memory, so that adds go by runs of ``B``."""
     kernel, dilation, stride, pad, blocks = geometry
     height = max(window_span(kernel[0], dilation[0], stride[0], blocks[0]), pad[0] + size[0])
     width = max(window_span(kernel[1], dilation[1], stride[1], blocks[1]), pad[1] + size[1])
-    canvas = np.zeros(grid.shape[:2] + (height, width), dtype=grid.dtype)
+    if channels_last:
+        a, b = grid.shape[:2]
+        canvas = np.zeros((a, height, width, b), dtype=grid.dtype).transpose(0, 3, 1, 2)
+    else:
+        canvas = np.zeros(grid.shape[:2] + (height, width), dtype=grid.dtype)
     rows_end = (blocks[0] - 1) * stride[0] + 1
     cols_end = (blocks[1] - 1) * stride[1] + 1
     # one strided add per kernel offset (kH * kW of them), never a loop over positions
@@ -260,23 +265,13 @@ def fold_channels_last(cols: np.ndarray, geometry, size: tuple) -> np.ndarray:
     """The adjoint of :func:`unfold_channels_last`: ``x[n, c, p, q]`` sums the columns that
     read it, one add per kernel offset over runs of ``C`` channels; an ``(N, C, H, W)`` view of
     a channel-major copy (the layout of the other input gradients)."""
-    kernel, _, stride, pad, blocks = geometry
+    kernel, _, _, _, blocks = geometry
     n = cols.shape[0] // (blocks[0] * blocks[1])
     c = cols.shape[1] // (kernel[0] * kernel[1])
-    height = max(window_span(kernel[0], 1, stride[0], blocks[0]), pad[0] + size[0])
-    width = max(window_span(kernel[1], 1, stride[1], blocks[1]), pad[1] + size[1])
-    canvas = np.zeros((n, height, width, c), dtype=cols.dtype)
     grid = cols.reshape(n, blocks[0], blocks[1], kernel[0], kernel[1], c)
-    rows_end = (blocks[0] - 1) * stride[0] + 1
-    cols_end = (blocks[1] - 1) * stride[1] + 1
-    for i in range(kernel[0]):
-        for j in range(kernel[1]):
-            canvas[:, i : i + rows_end : stride[0], j : j + cols_end : stride[1]] += grid[
-                :, :, :, i, j
-            ]
+    x = _sum_windows(grid.transpose(0, 5, 3, 4, 1, 2), geometry, size, channels_last=True)
     del cols, grid  # the columns go before the copy below is made (the step's peak memory)
-    x = canvas[:, pad[0] : pad[0] + size[0], pad[1] : pad[1] + size[1]]
-    return np.ascontiguousarray(x.transpose(3, 0, 1, 2)).transpose(1, 0, 2, 3)
+    return np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
 
 
 def _columns(array: np.ndarray, geometry, groups: int) -> tuple:
