@@ -290,8 +290,8 @@ def _apply_kernels(weight: np.ndarray, cols: np.ndarray, channels_last: bool, gr
     """A convolution's GEMM: ``(C_out, N L')`` from its ``(C_out, C_in / groups, kH, kW)``
     weight and the columns :func:`_columns` made (one GEMM per group)."""
     out_channels = weight.shape[0]
-    if channels_last:  # the weight's columns ordered (i, j, c) as the columns' are
-        return np.matmul(weight.transpose(0, 2, 3, 1).reshape(out_channels, -1), cols.T)
+    if channels_last:
+        return np.matmul(_channels_last_matrix(weight), cols.T)
     rows = cols.shape[0] // groups
     if groups == 1:
         return np.matmul(weight.reshape(out_channels, rows), cols)
@@ -299,6 +299,12 @@ def _apply_kernels(weight: np.ndarray, cols: np.ndarray, channels_last: bool, gr
         weight.reshape(groups, out_channels // groups, rows),
         cols.reshape(groups, rows, cols.shape[1]),
     ).reshape(out_channels, -1)
+
+
+def _channels_last_matrix(weight: np.ndarray) -> np.ndarray:
+    """A ``(C_out, C_in, kH, kW)`` weight as ``(C_out, kH kW C_in)``, its columns ordered
+    ``(i, j, c)`` as channels-last columns are."""
+    return weight.transpose(0, 2, 3, 1).reshape(weight.shape[0], -1)
 
 
 def _transpose_by_convolution(weight: np.ndarray, geometry, size: tuple, groups: int) -> bool:
@@ -423,8 +429,8 @@ def _input_gradient(weight, grad_rows, geometry, size, groups, row_width) -> np.
             1, 0, 2, 3
         )
     if _channels_last_pays(weight.shape[1], geometry, groups, size):
-        # G^T W with the weight's columns ordered (i, j, c), folded back by runs of channels
-        matrix = weight.transpose(0, 2, 3, 1).reshape(out_channels, -1)
+        # G^T W, folded back by runs of channels
+        matrix = _channels_last_matrix(weight)
         return fold_channels_last(
             np.matmul(grad_rows.reshape(out_channels, -1).T, matrix), geometry, size
         )
