@@ -227,7 +227,8 @@ def sum_to_array(grad, shape: tuple):
         return grad
     dims = _broadcast_dims(grad.shape, shape)
     if dims == tuple(range(len(dims))) and grad.dtype.kind == "f":  # a bias's: by BLAS
-        return sum_leading_axes(grad, len(dims)).reshape(shape)
+        total = sum_leading_axes(grad, len(dims))
+        return total if total.shape == shape else total.reshape(shape)  # not a needless view
     return (np.sum(grad, axis=dims, keepdims=True) if dims else grad).reshape(shape)
 
 
