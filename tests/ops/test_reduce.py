@@ -352,7 +352,7 @@ def test_sum_last_axis_propagates_nan_and_inf():
     from gradwork.ops.reduce import sum_last_axis
 
     rows = np.array([[1.0, np.nan, 2.0], [np.inf, 1.0, 0.0], [np.inf, -np.inf, 1.0]], np.float32)
-    rows = np.tile(rows, (6000, 1))  # large enough for the BLAS route
+    rows = np.tile(rows, (6000, 1))  # many rows, summed in one matrix-vector product
     with np.errstate(invalid="ignore"):  # inf - inf, as NumPy's own sum warns
         result = sum_last_axis(rows)[:3, 0]
     assert np.isnan(result[0]) and result[1] == np.inf and np.isnan(result[2])
