@@ -278,6 +278,19 @@ def _timing_table(workloads, timings: dict) -> list:
     return lines
 
 
+def _threading(selected) -> str:
+    """Which workloads ran on gradwork's own threads at 2 threads, and why."""
+    own = [workload.name for workload in selected if workload.own_threads]
+    if not own:
+        return "gradwork uses BLAS's two threads."
+    return (
+        f"gradwork runs {', '.join(own)} on its own threads (`gradwork.set_num_threads(2)`, "
+        "BLAS at one thread) and the other workloads on BLAS's two threads, whichever is faster "
+        "for that kind of model: on small convolutions and MLPs the parts of a product are too "
+        "short for a hand-off to a sleeping thread to pay (`gradwork/_threads.py`)."
+    )
+
+
 def _efficiency_table(workloads, timings: dict, ceilings: dict, memory: dict) -> list:
     lines = [
         "| workload | GFLOP/step | GFLOP/s (1 thr) | % of ceiling (1 thr) | GFLOP/s (2 thr) | "
@@ -414,7 +427,8 @@ def main(argv=None) -> None:
         "",
         "On a 2-core machine shared with other jobs, a second thread competes with those jobs: "
         "a step far slower than at 1 thread (and a wide min–max) is thread contention in the "
-        "BLAS / OpenMP pools, not the framework; trust the 1-thread table first.",
+        "BLAS / OpenMP pools, not the framework; trust the 1-thread table first. "
+        + _threading(selected),
         "",
         *_timing_table(selected, timings[2]),
         "",

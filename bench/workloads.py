@@ -524,18 +524,22 @@ class Workload:
     title: str  # the row label in BENCHMARKS.md
     category: str  # overhead, gemm, conv, inference or graph
     builder: Callable  # (library, tiny) -> TrainRun | InferenceRun
+    # gradwork's own threads (gradwork.set_num_threads) at more than one thread, instead of
+    # BLAS's: they pay where products and activations are large (see gradwork/_threads.py)
+    own_threads: bool = False
 
     def build(self, library: str, threads: int | None = None, tiny: bool = False):
         """A fresh run in ``library`` ("gradwork" or "torch"), at ``threads`` threads if given."""
         if library not in LIBRARIES:
             raise ValueError(f"Workload.build: library must be one of {LIBRARIES}, got {library!r}")
         if threads is not None:
-            set_threads(threads, library)
+            set_threads(threads, library, self.own_threads)
         return self.builder(library, tiny)
 
 
-def set_threads(threads: int, library: str = "gradwork") -> None:
-    """Limit BLAS (through threadpoolctl) and, for PyTorch, its intra-op pool to ``threads``."""
+def set_threads(threads: int, library: str = "gradwork", own_threads: bool = False) -> None:
+    """Limit BLAS (through threadpoolctl) and, for PyTorch, its intra-op pool to ``threads``;
+    with ``own_threads``, gradwork splits its work over ``threads`` threads itself."""
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(threads)
@@ -543,6 +547,8 @@ def set_threads(threads: int, library: str = "gradwork") -> None:
         import torch
 
         torch.set_num_threads(threads)
+    elif own_threads:
+        gradwork.set_num_threads(threads)
 
 
 WORKLOADS = [
@@ -553,9 +559,11 @@ WORKLOADS = [
     Workload("mnist1d_cnn", "MNIST-1D 1D CNN, b100, Adam", "conv", build_mnist1d_cnn),
     Workload("lenet", "LeNet-5 28x28, b64, Adam", "conv", build_lenet),
     Workload("mnist1d_gru", "MNIST-1D bi-GRU h6, b100, Adam", "overhead", build_mnist1d_gru),
-    Workload("gpt", "char GPT 4L 4H d128 T64, b32, AdamW", "gemm", build_gpt),
+    Workload("gpt", "char GPT 4L 4H d128 T64, b32, AdamW", "gemm", build_gpt, own_threads=True),
     Workload("resnet", "ResNet 8-16-32 28x28, b64, Adam", "conv", build_resnet),
-    Workload("minilm", "MiniLM-L6 inference, 64 sentences", "inference", build_minilm),
+    Workload(
+        "minilm", "MiniLM-L6 inference, 64 sentences", "inference", build_minilm, own_threads=True
+    ),
     Workload("gcn", "GCN on WordNet nouns (82k nodes), Adam", "graph", build_gcn),
 ]
 

@@ -6,6 +6,7 @@ The public API mirrors PyTorch's: ``gradwork.tensor``, ``gradwork.autograd``, ``
 
 from gradwork._backend import device
 from gradwork._memory import tune_malloc
+from gradwork._threads import get_num_threads, set_num_threads
 
 tune_malloc()  # keep freed array memory for reuse (see gradwork/_memory.py)
 from gradwork._creation import *  # noqa: F403

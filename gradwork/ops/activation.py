@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from gradwork._threads import parallel_for
 from gradwork.autograd.function import Function
 from gradwork.ops._util import check, check_tensor
 from gradwork.ops.elementwise import (
@@ -22,7 +23,7 @@ from gradwork.ops.elementwise import (
     tanh,
     where,
 )
-from gradwork.ops.special import erfc, erfc_array, erfc_float32
+from gradwork.ops.special import erfc, erfc_array, erfc_float32_into, erfc_float32_scratch
 from gradwork.tensor import Tensor
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
 
 _SQRT1_2 = math.sqrt(0.5)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_CHUNK = 1 << 17  # elements per part of GELU's passes: its temporaries stay in cache
 
 
 # -- activations ------------------------------------------------------------------------------
@@ -168,16 +170,16 @@ class Gelu(Function):
     def forward(ctx, x):
         ctx.save_for_backward(x)
         data = x._data
-        # erfc(-x/sqrt2) rather than 1 + erf(x/sqrt2): no cancellation for negative x
-        scaled = data * -_SQRT1_2
         if type(data) is np.ndarray and data.dtype == np.float32 and data.ndim:
-            cdf = erfc_float32(scaled)
+            out, cdf = _gelu_float32(data)
         else:
-            cdf = erfc_array(scaled)
-        cdf *= 0.5
+            # erfc(-x/sqrt2) rather than 1 + erf(x/sqrt2): no cancellation for negative x
+            cdf = erfc_array(data * -_SQRT1_2)
+            cdf *= 0.5
+            with np.errstate(invalid="ignore"):  # -inf * 0 is nan, as in PyTorch
+                out = data * cdf
         ctx.cdf = cdf  # erf is the costly part: the fast backward reuses it (freed with the node)
-        with np.errstate(invalid="ignore"):  # -inf * 0 is nan, as in PyTorch
-            return data * cdf
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -189,14 +191,43 @@ class Gelu(Function):
     @staticmethod
     def fast_backward(ctx, grad):
         x = ctx.saved_tensors[0]._data
-        out = np.multiply(x, x, out=np.empty_like(x))  # in place from here: one buffer, not six
-        out *= -0.5
-        np.exp(out, out=out)
-        out *= x
-        out *= _INV_SQRT_2PI  # x phi(x)
-        out += ctx.cdf
-        out *= grad
+        out = np.empty_like(x)
+        flat_x, flat_out = x.reshape(-1), out.reshape(-1)
+        flat_cdf, flat_grad = ctx.cdf.reshape(-1), grad.reshape(-1)
+
+        def part(start, stop):  # in place in a cache-sized part of out: one buffer, not six
+            values, result = flat_x[start:stop], flat_out[start:stop]
+            np.multiply(values, values, out=result)
+            result *= -0.5
+            np.exp(result, out=result)
+            result *= values
+            result *= _INV_SQRT_2PI  # x phi(x)
+            result += flat_cdf[start:stop]
+            result *= flat_grad[start:stop]
+
+        parallel_for(x.size, part, chunk=_CHUNK)
         return out
+
+
+def _gelu_float32(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(x Phi(x), Phi(x))`` of a float32 array, by cache-sized parts split over gradwork's
+    threads; Phi(x) = erfc(-x/sqrt 2)/2, which has no cancellation for negative x."""
+    flat = x.reshape(-1)
+    out, cdf = np.empty_like(flat), np.empty_like(flat)
+
+    def part(start, stop):
+        scratch = erfc_float32_scratch(stop - start)
+        for begin in range(start, stop, _CHUNK):
+            end = min(begin + _CHUNK, stop)
+            values, phi = flat[begin:end], cdf[begin:end]
+            np.multiply(values, np.float32(-_SQRT1_2), out=phi)
+            erfc_float32_into(phi, phi, scratch)
+            phi *= np.float32(0.5)
+            with np.errstate(invalid="ignore"):  # -inf * 0 is nan, as in PyTorch
+                np.multiply(values, phi, out=out[begin:end])
+
+    parallel_for(flat.size, part)
+    return out.reshape(x.shape), cdf.reshape(x.shape)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:

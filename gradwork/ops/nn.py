@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 
 from gradwork import _backend
+from gradwork._threads import parallel_for
 from gradwork.autograd.function import Function
 from gradwork.autograd.grad_mode import no_grad
 from gradwork.ops import elementwise
@@ -475,26 +476,35 @@ class Attention(Function):
 
     @staticmethod
     def forward(ctx, query, key, value, keep, bias, scale, may_empty_rows):
-        scores = np.matmul(query._data, np.swapaxes(key._data, -1, -2))
-        scores *= scale
-        if bias is not None:
-            scores += bias
-        if keep is not None:
-            np.copyto(scores, -np.inf, where=~keep)
-        with np.errstate(invalid="ignore"):
-            peak = np.max(scores, axis=-1, keepdims=True)
-            if may_empty_rows:
-                peak[np.isneginf(peak)] = 0  # a row of -inf: exp gives zeros, not nan
-            scores -= peak
-            np.exp(scores, out=scores)
-            total = sum_last_axis(scores)
-            if may_empty_rows:
-                total[total == 0] = 1
-            scores /= total
-        ctx.weights = scores  # for the fast backward; freed with the node
+        q, k, v = (_stacked(tensor._data) for tensor in (query, key, value))
+        weights = np.empty(q.shape[:-1] + k.shape[-2:-1], np.result_type(q, k))
+        out = np.empty(q.shape[:-1] + v.shape[-1:], np.result_type(weights, v))
+
+        def part(i, j):  # the matrices i:j of the stack
+            scores = weights[i:j]
+            np.matmul(q[i:j], np.swapaxes(k[i:j], -1, -2), out=scores)
+            scores *= scale
+            if bias is not None:
+                scores += _part(bias, q.ndim, i, j)
+            if keep is not None:
+                np.copyto(scores, -np.inf, where=~_part(keep, q.ndim, i, j))
+            with np.errstate(invalid="ignore"):
+                peak = np.max(scores, axis=-1, keepdims=True)
+                if may_empty_rows:
+                    peak[np.isneginf(peak)] = 0  # a row of -inf: exp gives zeros, not nan
+                scores -= peak
+                np.exp(scores, out=scores)
+                total = sum_last_axis(scores)
+                if may_empty_rows:
+                    total[total == 0] = 1
+                scores /= total
+            np.matmul(scores, v[i:j], out=out[i:j])
+
+        parallel_for(q.shape[0], part, grain=1)
+        ctx.weights = weights  # for the fast backward; freed with the node
         ctx.options = (keep, bias, scale, may_empty_rows)
         ctx.save_for_backward(query, key, value)
-        return np.matmul(scores, value._data)
+        return out.reshape(query._data.shape[:-1] + v.shape[-1:])
 
     @staticmethod
     def backward(ctx, grad):
@@ -516,21 +526,46 @@ class Attention(Function):
 
     @staticmethod
     def fast_backward(ctx, grad):
-        query, key, value = (tensor._data for tensor in ctx.saved_tensors)
-        weights = ctx.weights
-        need_query, need_key, need_value = ctx.needs_input_grad[:3]
-        grad_value = np.matmul(np.swapaxes(weights, -1, -2), grad) if need_value else None
-        grad_query = grad_key = None
-        if need_query or need_key:
-            grad_scores = np.matmul(grad, np.swapaxes(value, -1, -2))  # dW, then dS in place
-            grad_scores -= sum_last_axis(grad_scores * weights)
-            grad_scores *= weights
-            grad_scores *= ctx.options[2]
-            if need_query:
-                grad_query = np.matmul(grad_scores, key)
-            if need_key:
-                grad_key = np.matmul(np.swapaxes(grad_scores, -1, -2), query)
-        return grad_query, grad_key, grad_value, None, None, None, None
+        saved = [tensor._data for tensor in ctx.saved_tensors]
+        query, key, value = (_stacked(array) for array in saved)
+        weights, grad, scale = ctx.weights, _stacked(grad), ctx.options[2]
+        needs = ctx.needs_input_grad[:3]
+        grads = [np.empty_like(array) if need else None for array, need in zip(saved, needs)]
+        grad_query, grad_key, grad_value = (
+            None if array is None else _stacked(array) for array in grads
+        )
+
+        def part(i, j):  # the matrices i:j of the stack
+            w, g = weights[i:j], grad[i:j]
+            if grad_value is not None:
+                np.matmul(np.swapaxes(w, -1, -2), g, out=grad_value[i:j])
+            if grad_query is None and grad_key is None:
+                return
+            grad_scores = np.matmul(g, np.swapaxes(value[i:j], -1, -2))  # dW, then dS in place
+            grad_scores -= sum_last_axis(grad_scores * w)
+            grad_scores *= w
+            grad_scores *= scale
+            if grad_query is not None:
+                np.matmul(grad_scores, key[i:j], out=grad_query[i:j])
+            if grad_key is not None:
+                np.matmul(np.swapaxes(grad_scores, -1, -2), query[i:j], out=grad_key[i:j])
+
+        parallel_for(weights.shape[0], part, grain=1)
+        return (*grads, None, None, None, None)
+
+
+def _stacked(array: np.ndarray) -> np.ndarray:
+    """``array`` as a stack of matrices along its first axis (a matrix becomes a stack of one);
+    a view, so that the parts of a result written into it land in the result."""
+    return array[None] if array.ndim == 2 else array
+
+
+def _part(array: np.ndarray, ndim: int, i: int, j: int) -> np.ndarray:
+    """The part ``i:j`` along the first axis of the ``ndim``-dimensional stacks that ``array`` (a
+    mask or bias) broadcasts to: all of it where it broadcasts along that axis."""
+    if array.ndim < ndim or array.shape[0] == 1:
+        return array
+    return array[i:j]
 
 
 # -- embedding and bilinear maps ------------------------------------------------------------------
