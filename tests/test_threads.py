@@ -26,6 +26,16 @@ def two_threads():
             gradwork.set_num_threads(1)
 
 
+def _with_two_threads(run):
+    """``run()`` with two threads; afterwards one, and BLAS's thread count as it was."""
+    with threadpool_limits(limits=None, user_api="blas"):
+        gradwork.set_num_threads(2)
+        try:
+            return run()
+        finally:
+            gradwork.set_num_threads(1)
+
+
 def test_set_num_threads_rejects_bad_counts():
     for bad in (0, -1, 1.5, True, "2"):
         with pytest.raises(ValueError, match="set_num_threads: expected a positive int"):
@@ -137,13 +147,7 @@ def test_gelu_split_equals_one_thread_bitwise():
         y.backward(grad)
         return y.detach().numpy().copy(), x.grad.numpy().copy()
 
-    whole = run()
-    with threadpool_limits(limits=None, user_api="blas"):
-        gradwork.set_num_threads(2)
-        try:
-            split = run()
-        finally:
-            gradwork.set_num_threads(1)
+    whole, split = run(), _with_two_threads(run)
     for ours, reference in zip(split, whole):
         np.testing.assert_array_equal(ours, reference)
     expected = torch.nn.functional.gelu(torch.from_numpy(x.detach().numpy().astype(np.float64)))
@@ -172,13 +176,7 @@ def test_attention_split_equals_one_thread(mask, shape):
         out.backward(grad)
         return [out.detach().numpy().copy()] + [t.grad.numpy().copy() for t in (q, k, v)]
 
-    whole = run()
-    with threadpool_limits(limits=None, user_api="blas"):
-        gradwork.set_num_threads(2)
-        try:
-            split = run()
-        finally:
-            gradwork.set_num_threads(1)
+    whole, split = run(), _with_two_threads(run)
     for ours, reference in zip(split, whole):
         np.testing.assert_allclose(ours, reference, rtol=1e-12, atol=1e-12)
 
@@ -194,3 +192,44 @@ def test_linear_training_step_with_two_threads_matches_torch(two_threads):
     torch.nn.functional.linear(theirs_x, theirs_w).backward(torch.tensor(g))
     np.testing.assert_allclose(ours_x.grad.numpy(), theirs_x.grad.numpy(), rtol=1e-10, atol=1e-9)
     np.testing.assert_allclose(ours_w.grad.numpy(), theirs_w.grad.numpy(), rtol=1e-10, atol=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_layer_norm_split_by_rows_equals_one_thread(dtype):
+    rng = np.random.default_rng(5)
+    x = gradwork.tensor(rng.standard_normal((2, 1500, 96)).astype(dtype), requires_grad=True)
+    grad = gradwork.tensor(rng.standard_normal((2, 1500, 96)).astype(dtype))
+
+    def run():
+        x.grad = None
+        y = F.layer_norm(x, (96,))
+        y.backward(grad)
+        return y.detach().numpy().copy(), x.grad.numpy().copy()
+
+    whole, split = run(), _with_two_threads(run)
+    tolerance = 1e-6 if dtype == np.float32 else 1e-13
+    for ours, reference in zip(split, whole):
+        np.testing.assert_allclose(ours, reference, rtol=tolerance, atol=tolerance)
+    expected = torch.nn.functional.layer_norm(torch.from_numpy(x.detach().numpy()), (96,))
+    np.testing.assert_allclose(whole[0], expected.numpy(), rtol=tolerance * 10, atol=tolerance * 10)
+
+
+@pytest.mark.parametrize("weight_decay, amsgrad", [(0.01, False), (0.0, True)])
+@pytest.mark.parametrize("decoupled", [True, False])
+def test_adam_flat_update_split_equals_one_thread_bitwise(weight_decay, amsgrad, decoupled):
+    rng = np.random.default_rng(6)
+    start = [rng.standard_normal(shape).astype(np.float32) for shape in [(300, 512), (512,)]]
+    grads = [rng.standard_normal(array.shape).astype(np.float32) for array in start]
+    optimizer_class = gradwork.optim.AdamW if decoupled else gradwork.optim.Adam
+
+    def run():
+        params = [gradwork.tensor(array.copy(), requires_grad=True) for array in start]
+        optimizer = optimizer_class(params, lr=1e-2, weight_decay=weight_decay, amsgrad=amsgrad)
+        for _ in range(3):
+            for param, grad in zip(params, grads):
+                param.grad = gradwork.tensor(grad.copy())
+            optimizer.step()
+        return [param.detach().numpy().copy() for param in params]
+
+    for ours, reference in zip(_with_two_threads(run), run()):
+        np.testing.assert_array_equal(ours, reference)

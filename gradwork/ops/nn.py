@@ -184,6 +184,10 @@ class LayerNorm(Function):
         ctx.set_materialize_grads(False)
         ctx.dims = dims
         array = x._data
+        if statistics is None and dims == (array.ndim - 1,) and array.dtype.kind == "f":
+            y, rstd = (Tensor._make(result) for result in _layer_norm_last_axis(array, eps))
+            ctx.save_for_backward(y, rstd)
+            return y, rstd
         mean = _mean_over(array, dims)
         centered = array - mean
         variance = _mean_over(centered * centered, dims)
@@ -202,7 +206,42 @@ class LayerNorm(Function):
     @staticmethod
     def fast_backward(ctx, grad_y, grad_rstd):
         y, rstd = (tensor._data for tensor in ctx.saved_tensors)
+        if grad_y is not None and grad_rstd is None and ctx.dims == (y.ndim - 1,):
+            features = y.shape[-1]
+            grad_rows, y_rows = grad_y.reshape(-1, features), y.reshape(-1, features)
+            rstd_rows, grad_x = rstd.reshape(-1, 1), np.empty(y_rows.shape, y.dtype)
+
+            def part(i, j):
+                grad_x[i:j] = normalized_input_gradient_array(
+                    grad_rows[i:j], None, y_rows[i:j], rstd_rows[i:j], (1,)
+                )
+
+            parallel_for(len(y_rows), part, grain=_rows_per_part(features))
+            return grad_x.reshape(y.shape), None, None
         return normalized_input_gradient_array(grad_y, grad_rstd, y, rstd, ctx.dims), None, None
+
+
+def _layer_norm_last_axis(array: np.ndarray, eps: float) -> tuple[np.ndarray, np.ndarray]:
+    """``y`` and ``rstd`` of :class:`LayerNorm` over the last axis, by parts of rows split over
+    gradwork's threads (the same arithmetic as the general forward)."""
+    features = array.shape[-1]
+    rows = array.reshape(-1, features)
+    y, rstd = np.empty(rows.shape, array.dtype), np.empty((len(rows), 1), array.dtype)
+
+    def part(i, j):
+        block = rows[i:j]
+        centered = block - sum_last_axis(block) / features
+        variance = sum_last_axis(centered * centered) / features
+        rstd[i:j] = 1 / np.sqrt(variance + np.asarray(eps, array.dtype))
+        np.multiply(centered, rstd[i:j], out=y[i:j])
+
+    parallel_for(len(rows), part, grain=_rows_per_part(features))
+    return y.reshape(array.shape), rstd.reshape(array.shape[:-1] + (1,))
+
+
+def _rows_per_part(features: int) -> int:
+    """The fewest rows of ``features`` elements in a part of a split row-wise kernel."""
+    return max(1, (1 << 16) // max(features, 1))
 
 
 def _mean_over(array: np.ndarray, dims: tuple) -> np.ndarray:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from gradwork._threads import parallel_for
 from gradwork.optim.optimizer import (
     Optimizer,
     _bump_version,
@@ -15,6 +16,8 @@ from gradwork.optim.optimizer import (
     _zeros_like,
 )
 from gradwork.tensor import Tensor
+
+_CHUNK = 1 << 16  # elements per part of the flat update: its buffers' parts stay in cache
 
 __all__ = ["Adam"]
 
@@ -187,7 +190,17 @@ class Adam(Optimizer):
         theta = None
         if group["weight_decay"] != 0 and not group["decoupled_weight_decay"]:
             theta = np.concatenate([param._data.reshape(-1) for param in params])
-        update = _adam_update(group, step, gradient, theta, *flat, scratch=True)
+
+        def part(start, stop):  # the update, into the gradient's memory
+            own = gradient[start:stop]
+            parameters = None if theta is None else theta[start:stop]
+            buffers = [buffer[start:stop] for buffer in flat]
+            result = _adam_update(group, step, own, parameters, *buffers, scratch=True)
+            if result is not own:
+                own[...] = result
+
+        parallel_for(gradient.size, part, chunk=_CHUNK)
+        update = gradient
         decay = _decoupled_decay(group)
         offset = 0
         for param in params:
