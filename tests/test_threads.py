@@ -233,3 +233,36 @@ def test_adam_flat_update_split_equals_one_thread_bitwise(weight_decay, amsgrad,
 
     for ours, reference in zip(_with_two_threads(run), run()):
         np.testing.assert_array_equal(ours, reference)
+
+
+@pytest.mark.parametrize("stride, groups", [(1, 1), (2, 1), (1, 2)])
+def test_convolution_with_split_products_equals_one_thread(stride, groups):
+    rng = np.random.default_rng(7)
+    x = gradwork.tensor(rng.standard_normal((32, 16, 28, 28)), requires_grad=True)
+    weight = gradwork.tensor(rng.standard_normal((32, 16 // groups, 3, 3)), requires_grad=True)
+    bias = gradwork.tensor(rng.standard_normal(32), requires_grad=True)
+    grad = gradwork.tensor(rng.standard_normal((32, 32, 28 // stride, 28 // stride)))
+
+    def run():
+        for tensor in (x, weight, bias):
+            tensor.grad = None
+        out = F.conv2d(x, weight, bias, stride=stride, padding=1, groups=groups)
+        out.backward(grad)
+        return [out.detach().numpy().copy()] + [t.grad.numpy().copy() for t in (x, weight, bias)]
+
+    calls = []
+    pool_run = _threads._Pool.run
+
+    def counted(self, tasks):
+        calls.append(len(tasks))
+        pool_run(self, tasks)
+
+    whole = run()
+    _threads._Pool.run = counted
+    try:
+        split = _with_two_threads(run)
+    finally:
+        _threads._Pool.run = pool_run
+    assert calls  # some product was split
+    for ours, reference in zip(split, whole):
+        np.testing.assert_allclose(ours, reference, rtol=1e-10, atol=1e-10)
