@@ -54,6 +54,8 @@ class _Pool:
     def _work(self, index: int) -> None:
         while True:
             self._start[index].acquire()
+            if self._tasks[index] is None:  # close()
+                return
             try:
                 self._tasks[index]()
             except BaseException as error:  # re-raised on the caller's thread
@@ -83,6 +85,12 @@ class _Pool:
                     raise error
         finally:
             self._busy.release()
+
+    def close(self) -> None:
+        """Let the workers finish (a later :func:`set_num_threads` replaces the pool)."""
+        with self._busy:
+            for start in self._start:
+                start.release()  # with no task: the worker returns
 
 
 def _locked():
@@ -114,6 +122,8 @@ def set_num_threads(threads: int) -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1, user_api="blas")
+    if _pool is not None:
+        _pool.close()
     _pool = _Pool(threads - 1) if threads > 1 else None
     _threads = threads
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -266,3 +268,13 @@ def test_convolution_with_split_products_equals_one_thread(stride, groups):
     assert calls  # some product was split
     for ours, reference in zip(split, whole):
         np.testing.assert_allclose(ours, reference, rtol=1e-10, atol=1e-10)
+
+
+def test_a_new_setting_lets_the_old_workers_finish(two_threads):
+    before = threading.active_count()
+    for threads in (3, 2, 4, 2):
+        gradwork.set_num_threads(threads)
+    deadline = time.monotonic() + 10
+    while threading.active_count() > before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert threading.active_count() == before  # one worker, as before
