@@ -1,5 +1,6 @@
 """Intra-op parallelism, as ``torch.set_num_threads``: gradwork's own threads split large
-matrix products and the costly kernels (exact GELU, attention) into parts.
+matrix products and the costly kernels (exact GELU, attention, layer norm, Adam's update) into
+parts.
 
 NumPy parallelises only its BLAS calls, through OpenBLAS's pool, whose workers keep spinning for
 about 0.1 s after each call: a pass split over threads of our own then shares the cores with a
