@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import sys
 import threading
@@ -17,25 +18,26 @@ import gradwork.nn.functional as F
 from gradwork import _threads
 
 
-@pytest.fixture
-def two_threads():
-    """Two threads inside the test; afterwards one, and BLAS's thread count as it was."""
+@contextlib.contextmanager
+def _threads_of_our_own(count: int = 2):
+    """``count`` threads inside the block; afterwards one, and BLAS's thread count as it was."""
     with threadpool_limits(limits=None, user_api="blas"):
-        gradwork.set_num_threads(2)
+        gradwork.set_num_threads(count)
         try:
             yield
         finally:
             gradwork.set_num_threads(1)
 
 
+@pytest.fixture
+def two_threads():
+    with _threads_of_our_own():
+        yield
+
+
 def _with_two_threads(run):
-    """``run()`` with two threads; afterwards one, and BLAS's thread count as it was."""
-    with threadpool_limits(limits=None, user_api="blas"):
-        gradwork.set_num_threads(2)
-        try:
-            return run()
-        finally:
-            gradwork.set_num_threads(1)
+    with _threads_of_our_own():
+        return run()
 
 
 def test_set_num_threads_rejects_bad_counts():
@@ -49,23 +51,27 @@ def test_get_num_threads_reports_the_setting(two_threads):
 
 
 @pytest.mark.parametrize(
-    "a_shape, b_shape",
+    "a_shape, b_shape, split",
     [
-        ((2048, 96), (96, 128)),  # rows
-        ((16, 150), (150, 9000)),  # columns
-        ((150, 9000), (9000, 16)),  # a long inner dimension, parts added
-        ((64, 128, 64), (64, 64, 128)),  # a stack, by matrix
-        ((4, 512, 96), (96, 128)),  # a stack times one matrix
-        ((1, 16, 150), (1, 150, 9000)),  # a group convolution's one group
-        ((2, 1, 300, 200), (1, 3, 200, 300)),  # broadcast stacks: whole
-        ((30, 20), (20, 10)),  # small: whole
-        ((0, 20), (20, 10)),  # empty
+        ((2048, 96), (96, 128), True),  # rows
+        ((16, 150), (150, 9000), True),  # columns
+        ((150, 9000), (9000, 16), True),  # a long inner dimension, parts added
+        ((64, 128, 64), (64, 64, 128), True),  # a stack, by matrix
+        ((4, 512, 96), (96, 128), True),  # a stack times one matrix
+        ((1, 16, 150), (1, 150, 9000), True),  # a group convolution's one group
+        ((2, 1, 300, 200), (1, 3, 200, 300), False),  # broadcast stacks: whole
+        ((30, 20), (20, 10), False),  # small: whole
+        ((0, 20), (20, 10), False),  # empty
     ],
 )
-def test_gemm_equals_matmul(two_threads, a_shape, b_shape):
+def test_gemm_equals_matmul(two_threads, monkeypatch, a_shape, b_shape, split):
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal(a_shape), rng.standard_normal(b_shape)
+    runs = []
+    pool_run = _threads._pool.run
+    monkeypatch.setattr(_threads._pool, "run", lambda tasks: runs.append(pool_run(tasks)))
     np.testing.assert_allclose(_threads.gemm(a, b), np.matmul(a, b), rtol=1e-12, atol=1e-12)
+    assert bool(runs) == split
     transposed = np.swapaxes(rng.standard_normal(a_shape[:-2] + a_shape[-2:][::-1]), -1, -2)
     np.testing.assert_allclose(
         _threads.gemm(transposed, b), np.matmul(transposed, b), rtol=1e-12, atol=1e-12
@@ -238,7 +244,7 @@ def test_adam_flat_update_split_equals_one_thread_bitwise(weight_decay, amsgrad,
 
 
 @pytest.mark.parametrize("stride, groups", [(1, 1), (2, 1), (1, 2)])
-def test_convolution_with_split_products_equals_one_thread(stride, groups):
+def test_convolution_with_split_products_equals_one_thread(monkeypatch, stride, groups):
     rng = np.random.default_rng(7)
     x = gradwork.tensor(rng.standard_normal((32, 16, 28, 28)), requires_grad=True)
     weight = gradwork.tensor(rng.standard_normal((32, 16 // groups, 3, 3)), requires_grad=True)
@@ -260,11 +266,8 @@ def test_convolution_with_split_products_equals_one_thread(stride, groups):
         pool_run(self, tasks)
 
     whole = run()
-    _threads._Pool.run = counted
-    try:
-        split = _with_two_threads(run)
-    finally:
-        _threads._Pool.run = pool_run
+    monkeypatch.setattr(_threads._Pool, "run", counted)
+    split = _with_two_threads(run)
     assert calls  # some product was split
     for ours, reference in zip(split, whole):
         np.testing.assert_allclose(ours, reference, rtol=1e-10, atol=1e-10)
