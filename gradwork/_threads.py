@@ -173,7 +173,9 @@ def gemm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     matrix, a matrix product along its longest dimension (the rows of ``a``, the columns of
     ``b``, or a long inner dimension, whose parts' products are then added in order). Shapes as
     ``np.matmul``."""
-    if _pool is None or a.ndim < 2 or b.ndim < 2:
+    if _pool is None or type(a) is not np.ndarray or type(b) is not np.ndarray:
+        return np.matmul(a, b)  # one thread, or another array library (CuPy)
+    if a.ndim < 2 or b.ndim < 2:
         return np.matmul(a, b)
     rows, inner, columns = a.shape[-2], a.shape[-1], b.shape[-1]
     batch = max(math.prod(a.shape[:-2]), math.prod(b.shape[:-2]))

@@ -191,7 +191,7 @@ class Gelu(Function):
     @staticmethod
     def fast_backward(ctx, grad):
         x = ctx.saved_tensors[0]._data
-        out = np.empty_like(x)
+        out = np.empty_like(x, order="C")  # so that its flat view is a view, whatever x's layout
         flat_x, flat_out = x.reshape(-1), out.reshape(-1)
         flat_cdf, flat_grad = ctx.cdf.reshape(-1), grad.reshape(-1)
 

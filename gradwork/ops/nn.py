@@ -209,7 +209,7 @@ class LayerNorm(Function):
         if grad_y is not None and grad_rstd is None and ctx.dims == (y.ndim - 1,):
             features = y.shape[-1]
             grad_rows, y_rows = grad_y.reshape(-1, features), y.reshape(-1, features)
-            rstd_rows, grad_x = rstd.reshape(-1, 1), np.empty(y_rows.shape, y.dtype)
+            rstd_rows, grad_x = rstd.reshape(-1, 1), np.empty_like(y_rows)
 
             def part(i, j):
                 grad_x[i:j] = normalized_input_gradient_array(
@@ -226,7 +226,7 @@ def _layer_norm_last_axis(array: np.ndarray, eps: float) -> tuple[np.ndarray, np
     gradwork's threads (the same arithmetic as the general forward)."""
     features = array.shape[-1]
     rows = array.reshape(-1, features)
-    y, rstd = np.empty(rows.shape, array.dtype), np.empty((len(rows), 1), array.dtype)
+    y, rstd = np.empty_like(rows), np.empty_like(rows, shape=(len(rows), 1))
 
     def part(i, j):
         block = rows[i:j]
@@ -516,8 +516,12 @@ class Attention(Function):
     @staticmethod
     def forward(ctx, query, key, value, keep, bias, scale, may_empty_rows):
         q, k, v = (_stacked(tensor._data) for tensor in (query, key, value))
-        weights = np.empty(q.shape[:-1] + k.shape[-2:-1], np.result_type(q, k))
-        out = np.empty(q.shape[:-1] + v.shape[-1:], np.result_type(weights, v))
+        # empty_like, C order: CuPy inputs give CuPy arrays, and permuted inputs dense results
+        dtype = np.promote_types(q.dtype, k.dtype)
+        weights = np.empty_like(q, dtype, "C", shape=q.shape[:-1] + k.shape[-2:-1])
+        out = np.empty_like(
+            v, np.promote_types(dtype, v.dtype), "C", shape=q.shape[:-1] + v.shape[-1:]
+        )
 
         def part(i, j):  # the matrices i:j of the stack
             scores = weights[i:j]
@@ -569,7 +573,9 @@ class Attention(Function):
         query, key, value = (_stacked(array) for array in saved)
         weights, grad, scale = ctx.weights, _stacked(grad), ctx.options[2]
         needs = ctx.needs_input_grad[:3]
-        grads = [np.empty_like(array) if need else None for array, need in zip(saved, needs)]
+        grads = [
+            np.empty_like(array, order="C") if need else None for array, need in zip(saved, needs)
+        ]
         grad_query, grad_key, grad_value = (
             None if array is None else _stacked(array) for array in grads
         )
