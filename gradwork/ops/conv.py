@@ -26,7 +26,7 @@ import numbers
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from gradwork._threads import gemm
+from gradwork import _threads
 from gradwork.autograd.function import Function
 from gradwork.ops._grid import (
     as_4d,
@@ -292,11 +292,11 @@ def _apply_kernels(weight: np.ndarray, cols: np.ndarray, channels_last: bool, gr
     weight and the columns :func:`_columns` made (one GEMM per group)."""
     out_channels = weight.shape[0]
     if channels_last:
-        return gemm(_channels_last_matrix(weight), cols.T)
+        return _threads.gemm(_channels_last_matrix(weight), cols.T)
     rows = cols.shape[0] // groups
     if groups == 1:
-        return gemm(weight.reshape(out_channels, rows), cols)
-    return gemm(
+        return _threads.gemm(weight.reshape(out_channels, rows), cols)
+    return _threads.gemm(
         weight.reshape(groups, out_channels // groups, rows),
         cols.reshape(groups, rows, cols.shape[1]),
     ).reshape(out_channels, -1)
@@ -393,7 +393,7 @@ class Convolution(Function):
         grad_matrix = grad_rows.reshape(groups, out_channels // groups, -1)
         grad_x = grad_weight = grad_bias = None
         if need_weight and ctx.channels_last:  # G cols: columns ordered (i, j, c)
-            grad_weight = gemm(grad_matrix[0], ctx.columns)
+            grad_weight = _threads.gemm(grad_matrix[0], ctx.columns)
             grad_weight = grad_weight.reshape((out_channels,) + geometry[0] + (weight.shape[1],))
             grad_weight = np.ascontiguousarray(grad_weight.transpose(0, 3, 1, 2))
             if grad_weight.shape != weight.shape:  # conv1d's; a view would be copied as .grad
@@ -402,7 +402,7 @@ class Convolution(Function):
             cols = ctx.columns
             cols = cols.reshape(groups, cols.shape[0] // groups, cols.shape[1])
             # (cols G^T)^T rather than G cols^T: OpenBLAS runs this orientation 6-20% faster
-            grad_weight = gemm(cols, grad_matrix.transpose(0, 2, 1)).transpose(0, 2, 1)
+            grad_weight = _threads.gemm(cols, grad_matrix.transpose(0, 2, 1)).transpose(0, 2, 1)
             grad_weight = grad_weight.reshape(weight.shape)
         if need_bias:
             grad_bias = sum_last_axis(grad_rows.reshape(out_channels, -1))[:, 0]
@@ -433,11 +433,13 @@ def _input_gradient(weight, grad_rows, geometry, size, groups, row_width) -> np.
         # G^T W, folded back by runs of channels
         matrix = _channels_last_matrix(weight)
         return fold_channels_last(
-            gemm(grad_rows.reshape(out_channels, -1).T, matrix), geometry, size
+            _threads.gemm(grad_rows.reshape(out_channels, -1).T, matrix), geometry, size
         )
     rows = weight[0].size
     matrix = weight.reshape(groups, out_channels // groups, rows)
-    cols = gemm(matrix.transpose(0, 2, 1), grad_rows.reshape(groups, out_channels // groups, -1))
+    cols = _threads.gemm(
+        matrix.transpose(0, 2, 1), grad_rows.reshape(groups, out_channels // groups, -1)
+    )
     cols = cols.reshape(groups * rows, -1)
     if row_width != blocks[1]:
         return fold_rows(cols, geometry, size)

@@ -13,7 +13,7 @@ import string
 
 import numpy as np
 
-from gradwork._threads import gemm
+from gradwork import _threads
 from gradwork.autograd.function import Function
 from gradwork.ops._util import check, check_tensor, format_shape
 from gradwork.ops.reduce import sum_leading_axes, sum_to, sum_to_array
@@ -38,7 +38,7 @@ class MatMul(Function):
     def forward(ctx, a, b, transpose_a, transpose_b):
         ctx.save_for_backward(a, b)
         ctx.flags = (transpose_a, transpose_b)
-        return gemm(
+        return _threads.gemm(
             _maybe_transposed(a._data, transpose_a), _maybe_transposed(b._data, transpose_b)
         )
 
@@ -71,10 +71,14 @@ class MatMul(Function):
         grad_a = grad_b = None
         if need_a:
             # d op(a) = G op(b)^T, and a = op(a)^T when transposed
-            grad_op_a = gemm(grad, _maybe_transposed(_maybe_transposed(b, transpose_b), True))
+            grad_op_a = _threads.gemm(
+                grad, _maybe_transposed(_maybe_transposed(b, transpose_b), True)
+            )
             grad_a = sum_to_array(_maybe_transposed(grad_op_a, transpose_a), a.shape)
         if need_b:
-            grad_op_b = gemm(_maybe_transposed(_maybe_transposed(a, transpose_a), True), grad)
+            grad_op_b = _threads.gemm(
+                _maybe_transposed(_maybe_transposed(a, transpose_a), True), grad
+            )
             grad_b = sum_to_array(_maybe_transposed(grad_op_b, transpose_b), b.shape)
         return grad_a, grad_b, None, None
 
@@ -504,7 +508,7 @@ class Linear(Function):
         ctx.save_for_backward(x, weight)
         ctx.has_bias = bias is not None
         rows = x._data.reshape(-1, in_features)
-        out = gemm(rows, weight._data.T)
+        out = _threads.gemm(rows, weight._data.T)
         if bias is not None:
             out += bias._data
         return out.reshape(x._data.shape[:-1] + (out_features,))
@@ -533,9 +537,9 @@ class Linear(Function):
         grad_rows = grad.reshape(-1, out_features)
         grad_x = grad_weight = grad_bias = None
         if need_x:
-            grad_x = gemm(grad_rows, weight).reshape(x.shape)
+            grad_x = _threads.gemm(grad_rows, weight).reshape(x.shape)
         if need_weight:
-            grad_weight = gemm(grad_rows.T, x.reshape(-1, in_features))
+            grad_weight = _threads.gemm(grad_rows.T, x.reshape(-1, in_features))
         if need_bias:
             grad_bias = sum_leading_axes(grad_rows, 1)
         return grad_x, grad_weight, grad_bias
