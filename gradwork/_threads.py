@@ -39,8 +39,9 @@ _GRAIN = 16  # the fewest rows, columns or inner indices in a part of a split pr
 class _Pool:
     """``workers`` daemon threads that each run one task per :meth:`run`, beside the caller.
 
-    Hand-offs go through raw locks (``_thread``), which wait in C with the GIL released:
-    ``threading.Semaphore``'s Python-level condition variable tripled a split product's cost.
+    Hand-offs go through raw locks (``_thread``), which wait in C with the GIL released: a
+    product split in two took 0.60-0.67 of the whole with them, 0.88 with
+    ``threading.Semaphore``, whose condition variable runs Python code on both sides.
     """
 
     def __init__(self, workers: int) -> None:
