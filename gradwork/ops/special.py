@@ -13,7 +13,6 @@ import math
 import numpy as np
 
 from gradwork import _backend
-from gradwork._threads import parallel_for
 from gradwork.autograd.function import Function
 from gradwork.ops.elementwise import as_floating, exp
 from gradwork.tensor import Tensor
@@ -148,26 +147,17 @@ _ERFCC_32 = tuple(np.float32(c) for c in _ERFCC)
 _CHUNK = 1 << 17  # elements per pass: temporaries in cache (2^16: as fast on 1 thread, not on 2)
 
 
-def erfc_float32(x: np.ndarray) -> np.ndarray:
-    """erfc of a float32 NumPy array, evaluated in float32 arithmetic: relative error below
-    2.2e-6 where erfc > 1e-10 and below 8e-6 down to float32's smallest normal (tested; the
-    float32 rounding of the exponent ``-z^2 + P(t)``, up to 87 in size, sets it), about 3 times
-    faster than SciPy's ``erfc``, which computes in float64. Exact GELU uses it (its erf is half
-    of a transformer's elementwise time); PyTorch's own float32 GELU, ``x (1 + erf(x/sqrt 2))
-    / 2``, is far less accurate for negative x, where ``1 + erf`` cancels. Split over
-    gradwork's threads (:func:`gradwork.set_num_threads`).
-    """
-    flat = x.reshape(-1)
-    out = np.empty_like(flat)
-    parallel_for(
-        flat.size, lambda start, stop: erfc_float32_into(flat[start:stop], out[start:stop])
-    )
-    return out.reshape(x.shape)
-
-
 def erfc_float32_into(values: np.ndarray, out: np.ndarray, scratch: list | None = None) -> None:
-    """``out[:] = erfc(values)`` for 1-D float32 arrays (``out`` may be ``values``); ``scratch``
-    holds the temporaries between calls on parts of an array (:func:`erfc_float32_scratch`).
+    """``out[:] = erfc(values)`` for 1-D float32 arrays (``out`` may be ``values``), evaluated in
+    float32 arithmetic; ``scratch`` holds the temporaries between calls on parts of an array
+    (:func:`erfc_float32_scratch`).
+
+    Relative error below 2.2e-6 where erfc > 1e-10 and below 8e-6 down to float32's smallest
+    normal (tested; the float32 rounding of the exponent ``-z^2 + P(t)``, up to 87 in size, sets
+    it), about 3 times faster than SciPy's ``erfc``, which computes in float64. Exact GELU uses
+    it (its erf is half of a transformer's elementwise time); PyTorch's own float32 GELU,
+    ``x (1 + erf(x/sqrt 2)) / 2``, is far less accurate for negative x, where ``1 + erf``
+    cancels.
 
     Cache-sized chunks, in-place operations, and no data-dependent branch: ``erfc(x) =
     s erfc|x| + 1 - s`` with ``s`` the sign of ``x`` (a masked operation on random signs costs
