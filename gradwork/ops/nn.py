@@ -188,13 +188,10 @@ class LayerNorm(Function):
             y, rstd = (Tensor._make(result) for result in _layer_norm_last_axis(array, eps))
             ctx.save_for_backward(y, rstd)
             return y, rstd
-        mean = _mean_over(array, dims)
-        centered = array - mean
-        variance = _mean_over(centered * centered, dims)
+        mean, variance, y, rstd = _standardized(array, dims, eps)
         if statistics is not None:
             statistics["mean"], statistics["variance"] = mean, variance
-        rstd = 1 / np.sqrt(variance + np.asarray(eps, array.dtype))
-        y, rstd = Tensor._make(centered * rstd), Tensor._make(rstd)
+        y, rstd = Tensor._make(y), Tensor._make(rstd)
         ctx.save_for_backward(y, rstd)
         return y, rstd
 
@@ -221,19 +218,25 @@ class LayerNorm(Function):
         return normalized_input_gradient_array(grad_y, grad_rstd, y, rstd, ctx.dims), None, None
 
 
+def _standardized(array: np.ndarray, dims: tuple, eps: float, out=None) -> tuple:
+    """``(mean, variance, y, rstd)`` of ``array`` over ``dims`` (keepdims; the variance biased),
+    ``y = (x - mean) rstd`` written into ``out`` when given."""
+    mean = _mean_over(array, dims)
+    centered = array - mean
+    variance = _mean_over(centered * centered, dims)
+    rstd = 1 / np.sqrt(variance + np.asarray(eps, array.dtype))
+    return mean, variance, np.multiply(centered, rstd, out=out), rstd
+
+
 def _layer_norm_last_axis(array: np.ndarray, eps: float) -> tuple[np.ndarray, np.ndarray]:
     """``y`` and ``rstd`` of :class:`LayerNorm` over the last axis, by parts of rows split over
-    gradwork's threads (the same arithmetic as the general forward)."""
+    gradwork's threads."""
     features = array.shape[-1]
     rows = array.reshape(-1, features)
     y, rstd = np.empty_like(rows), np.empty_like(rows, shape=(len(rows), 1))
 
     def part(i, j):
-        block = rows[i:j]
-        centered = block - sum_last_axis(block) / features
-        variance = sum_last_axis(centered * centered) / features
-        rstd[i:j] = 1 / np.sqrt(variance + np.asarray(eps, array.dtype))
-        np.multiply(centered, rstd[i:j], out=y[i:j])
+        rstd[i:j] = _standardized(rows[i:j], (1,), eps, out=y[i:j])[3]
 
     parallel_for(len(rows), part, grain=_rows_per_part(features))
     return y.reshape(array.shape), rstd.reshape(array.shape[:-1] + (1,))
